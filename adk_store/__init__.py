@@ -1,0 +1,45 @@
+"""adk-store: async SQL session storage for AI agents, shaped like google-adk's sessions.
+
+>>> import adk_store
+>>> async with adk_store.SessionService("sqlite+aiosqlite:///app.db", create_schema=True) as s:
+...     session = await s.create_session(app_name="app", user_id="u1", state={"user:name": "Ada"})
+"""
+
+from ._errors import (
+    AdkStoreError,
+    DatabaseError,
+    EventExistsError,
+    InvalidArgumentError,
+    SchemaVersionError,
+    SessionExistsError,
+    SessionNotFoundError,
+    StaleSessionError,
+    StateSerializationError,
+)
+from ._models import Event, EventActions, GetSessionConfig, ListSessionsResponse, Session
+from ._schema import SCHEMA_VERSION, metadata
+from ._service import SessionService
+from ._setup import create_schema
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AdkStoreError",
+    "DatabaseError",
+    "Event",
+    "EventActions",
+    "EventExistsError",
+    "GetSessionConfig",
+    "InvalidArgumentError",
+    "ListSessionsResponse",
+    "SchemaVersionError",
+    "Session",
+    "SessionExistsError",
+    "SessionNotFoundError",
+    "SessionService",
+    "StaleSessionError",
+    "StateSerializationError",
+    "create_schema",
+    "metadata",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,199 @@
+"""Objects to row values and rows back to objects: the only place either happens."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Any
+
+from ._dialects import Dialect
+from ._errors import InvalidArgumentError, StateSerializationError
+from ._models import Event, EventActions, JsonDict, Session
+from ._state import merge_scopes
+
+_ACTION_FIELDS = tuple(f.name for f in fields(EventActions) if f.name != "extra")
+_ACTION_DEFAULTS = {name: EventActions().__dict__[name] for name in _ACTION_FIELDS}
+
+_EVENT_COLUMN_FIELDS = frozenset(
+    {
+        "id",
+        "invocation_id",
+        "author",
+        "branch",
+        "timestamp",
+        "error_code",
+        "error_message",
+        "content",
+        "actions",
+    }
+)
+_EXTRA_EVENT_FIELDS = tuple(
+    f.name for f in fields(Event) if f.name not in _EVENT_COLUMN_FIELDS and f.name != "extra"
+)
+_TEXT_COLUMNS = ("id", "invocation_id", "author", "branch", "error_code", "error_message")
+
+
+def dumps(value: Any, where: str) -> str:
+    """Compact JSON text for ``value``; a value JSON cannot hold raises, naming ``where``."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as error:
+        raise StateSerializationError(where, str(error) or type(error).__name__) from None
+    _check_encodable(text, where)
+    return text
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _check_encodable(text: str, where: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StateSerializationError(
+            where, "it contains a lone surrogate, which no database can store as UTF-8"
+        ) from None
+
+
+class RowCodec:
+    """Turns events into row values and rows into events and sessions for one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+
+    def state_json(self, state: JsonDict, where: str) -> str:
+        text = dumps(state, where)
+        self._dialect.check_json(text, where)
+        return text
+
+    def event_values(self, event: Event) -> dict[str, Any]:
+        """Column values for ``event`` (the caller adds the session key and ``seq``)."""
+        timestamp = event.timestamp
+        if type(timestamp) is not float:
+            if not isinstance(timestamp, (int, float)) or isinstance(timestamp, bool):
+                raise InvalidArgumentError(
+                    f"event {event.id!r}: timestamp must be a float, not {timestamp!r}"
+                )
+            timestamp = float(timestamp)
+        if not math.isfinite(timestamp):
+            raise InvalidArgumentError(
+                f"event {event.id!r}: timestamp must be finite, not {timestamp!r}"
+            )
+        values: dict[str, Any] = {"timestamp": timestamp}
+        for name in _TEXT_COLUMNS:
+            text = getattr(event, name)
+            if text is not None:
+                if not isinstance(text, str):
+                    raise InvalidArgumentError(
+                        f"event {event.id!r}: {name} must be a str, not {type(text).__name__}"
+                    )
+                _check_encodable(text, f"event {event.id!r} {name}")
+                self._dialect.check_text(text, f"event {event.id!r} {name}")
+            values[name] = text
+        where = f"event {event.id!r}"
+        values["content"] = (
+            None if event.content is None else self._json(event.content, f"{where} content")
+        )
+        values["actions"] = self._json(_actions_dict(event.actions), f"{where} actions")
+        values["extra_fields"] = self._json(_extra_fields(event), where)
+        return values
+
+    def _json(self, value: Any, where: str) -> str:
+        text = dumps(value, where)
+        self._dialect.check_json(text, where)
+        return text
+
+
+def _actions_dict(actions: EventActions) -> JsonDict:
+    stored = {
+        name: value
+        for name in _ACTION_FIELDS
+        if (value := getattr(actions, name)) != _ACTION_DEFAULTS[name]
+    }
+    _refuse_shadowing(actions.extra, stored.keys() | set(_ACTION_FIELDS), "actions.extra")
+    stored.update(actions.extra)
+    return stored
+
+
+def _extra_fields(event: Event) -> JsonDict:
+    stored = {
+        name: value for name in _EXTRA_EVENT_FIELDS if (value := getattr(event, name)) is not None
+    }
+    _refuse_shadowing(event.extra, set(_EXTRA_EVENT_FIELDS) | _EVENT_COLUMN_FIELDS, "extra")
+    stored.update(event.extra)
+    return stored
+
+
+def _refuse_shadowing(extra: JsonDict, modelled: set[str], where: str) -> None:
+    clash = sorted(modelled.intersection(extra))
+    if clash:
+        raise InvalidArgumentError(
+            f"{where} repeats modelled field(s) {', '.join(clash)}: set the field itself"
+        )
+
+
+def event_from_row(row: Sequence[Any]) -> Event:
+    """An :class:`Event` from a row in ``EVENT_COLUMNS`` order."""
+    (
+        _seq,
+        event_id,
+        invocation_id,
+        author,
+        branch,
+        timestamp,
+        error_code,
+        error_message,
+        content,
+        actions,
+        extra_fields,
+    ) = row
+    event = Event(
+        id=event_id,
+        invocation_id=invocation_id,
+        author=author,
+        branch=branch,
+        timestamp=timestamp,
+        error_code=error_code,
+        error_message=error_message,
+        content=loads(content),
+        actions=_actions_from_dict(json.loads(actions)),
+    )
+    for name, value in json.loads(extra_fields).items():
+        if name in _EXTRA_EVENT_FIELDS:
+            setattr(event, name, value)
+        else:
+            event.extra[name] = value
+    return event
+
+
+def _actions_from_dict(stored: JsonDict) -> EventActions:
+    actions = EventActions()
+    for name, value in stored.items():
+        if name in _ACTION_DEFAULTS:
+            setattr(actions, name, value)
+        else:
+            actions.extra[name] = value
+    return actions
+
+
+def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
+    """A :class:`Session` from a row in ``SESSION_COLUMNS`` order."""
+    app_name, user_id, session_id, session_state, revision, update_time, app_state, user_state = (
+        row
+    )
+    return Session(
+        id=session_id,
+        app_name=app_name,
+        user_id=user_id,
+        state=merge_scopes(
+            loads(app_state) or {}, loads(user_state) or {}, json.loads(session_state)
+        ),
+        events=events,
+        last_update_time=update_time,
+        revision=revision,
+    )

@@ -1,0 +1,204 @@
+"""Everything that differs between SQLite and PostgreSQL, chosen once per service.
+
+The service never asks which database it talks to; it asks its :class:`Dialect` for an upsert,
+a JSON merge, the statement that opens a write transaction, or how to prepare a connection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from databases.core import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+from sqlalchemy.engine import Dialect as SqlalchemyDialect
+from sqlalchemy.sql.elements import ColumnElement
+
+from ._errors import AdkStoreError, StateSerializationError
+
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+@dataclass(frozen=True)
+class SqliteOptions:
+    """Per-connection SQLite settings; every connection adk-store opens gets them.
+
+    ``synchronous="NORMAL"`` with WAL never corrupts the file and never loses a commit when the
+    process dies; only a power cut can roll back the last commits. Use ``"FULL"`` to rule that
+    out at the cost of one fsync per commit.
+    """
+
+    busy_timeout_ms: int = 30_000
+    synchronous: str = "NORMAL"
+
+
+class Dialect:
+    """The interface: what the service needs to know about a database."""
+
+    name: str
+    begin_write: str
+    """Opens a transaction that will write."""
+    sqlalchemy: SqlalchemyDialect
+    """Compiles our Core statements (named parameters, for ``databases``)."""
+
+    def insert(self, table: sa.Table) -> Any:
+        """An INSERT that supports ``on_conflict_do_update``."""
+        raise NotImplementedError
+
+    def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``column`` with the top-level keys of ``delta`` set (a JSON ``null`` is kept)."""
+        raise NotImplementedError
+
+    def json_param(self, name: str) -> ColumnElement[Any]:
+        """A bound parameter that carries JSON text."""
+        return sa.bindparam(name)
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        """Settings every new connection needs before its first query."""
+
+    def check_text(self, text: str, where: str) -> None:
+        """Raise if the database cannot store ``text`` in a TEXT column."""
+
+    def check_json(self, json_text: str, where: str) -> None:
+        """Raise if the database cannot store ``json_text`` in a JSON column."""
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        raise NotImplementedError
+
+    def is_disconnect(self, error: BaseException) -> bool:
+        """Whether ``error`` means the connection is gone (the next try may succeed)."""
+        raise NotImplementedError
+
+    def is_alive(self, connection: Connection) -> bool:
+        """Whether a held connection can still be used (checked without a round trip)."""
+        return True
+
+    def database_options(self, pool_size: int) -> dict[str, Any]:
+        """Options for a ``databases.Database`` adk-store creates itself."""
+        return {}
+
+    schema_lock: str | None = None
+    """Serialises schema creation across processes (inside the write transaction)."""
+
+    table_exists: str
+    """A query with parameter ``:name`` that returns a row when that table exists."""
+
+
+def _merge_json_text(current: str, delta: str) -> str:
+    if delta == "{}":
+        return current
+    merged = json.loads(current)
+    merged.update(json.loads(delta))
+    return json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteDialect(Dialect):
+    name = "sqlite"
+    begin_write = "BEGIN IMMEDIATE"
+    table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
+
+    def __init__(self, options: SqliteOptions, *, in_memory: bool) -> None:
+        self.options = options
+        self.in_memory = in_memory
+        self.sqlalchemy = SQLiteDialect(paramstyle="named")
+        self.sqlalchemy.insert_returning = True
+        self.sqlalchemy.update_returning = True
+        self.sqlalchemy.delete_returning = True
+
+    def insert(self, table: sa.Table) -> Any:
+        return sqlite.insert(table)
+
+    def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.adk_json_merge(column, delta)
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        raw = connection.raw_connection
+        await raw.execute(f"PRAGMA busy_timeout = {int(self.options.busy_timeout_ms)}")
+        await raw.execute("PRAGMA foreign_keys = ON")
+        if not self.in_memory:
+            await raw.execute("PRAGMA journal_mode = WAL")
+        synchronous = self.options.synchronous.upper()
+        if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise AdkStoreError(f"unknown SQLite synchronous setting {synchronous!r}")
+        await raw.execute(f"PRAGMA synchronous = {synchronous}")
+        await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+
+    def is_disconnect(self, error: BaseException) -> bool:
+        return isinstance(error, (sqlite3.ProgrammingError, ValueError)) and "closed" in str(error)
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    begin_write = "BEGIN"
+    schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
+    table_exists = "SELECT to_regclass(:name)::text WHERE to_regclass(:name) IS NOT NULL"
+
+    def __init__(self) -> None:
+        self.sqlalchemy = PGDialect(paramstyle="named")
+
+    def insert(self, table: sa.Table) -> Any:
+        return postgresql.insert(table)
+
+    def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
+        return column.op("||")(delta)
+
+    def json_param(self, name: str) -> ColumnElement[Any]:
+        return sa.cast(sa.bindparam(name), postgresql.JSONB)
+
+    def check_text(self, text: str, where: str) -> None:
+        if "\x00" in text:
+            raise StateSerializationError(where, "PostgreSQL cannot store NUL characters in text")
+
+    def check_json(self, json_text: str, where: str) -> None:
+        if "\\u0000" in json_text and _JSON_NUL.search(json_text):
+            raise StateSerializationError(
+                where, "PostgreSQL cannot store NUL characters (\\u0000) in JSONB"
+            )
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return getattr(error, "sqlstate", None) == "23505"
+
+    def is_disconnect(self, error: BaseException) -> bool:
+        import asyncpg
+
+        return isinstance(
+            error,
+            (
+                asyncpg.exceptions.ConnectionDoesNotExistError,
+                asyncpg.exceptions.InterfaceError,
+                asyncpg.exceptions.AdminShutdownError,
+                asyncpg.exceptions.CannotConnectNowError,
+                ConnectionError,
+                OSError,
+            ),
+        )
+
+    def is_alive(self, connection: Connection) -> bool:
+        return not connection.raw_connection.is_closed()
+
+    def database_options(self, pool_size: int) -> dict[str, Any]:
+        return {"min_size": 1, "max_size": pool_size}
+
+
+def dialect_for(url: str, sqlite_options: SqliteOptions) -> Dialect:
+    """The dialect of a ``databases`` URL (``sqlite+aiosqlite://…``, ``postgresql://…``)."""
+    scheme = url.split(":", 1)[0].lower()
+    family = scheme.split("+", 1)[0]
+    if family == "sqlite":
+        in_memory = url.rstrip("/").endswith(":memory:") or "mode=memory" in url
+        return SqliteDialect(sqlite_options, in_memory=in_memory)
+    if family in {"postgresql", "postgres"}:
+        return PostgresDialect()
+    raise AdkStoreError(
+        f"unsupported database URL scheme {scheme!r}: use sqlite+aiosqlite:///path.db "
+        "or postgresql+asyncpg://user@host/dbname"
+    )

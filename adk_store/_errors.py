@@ -1,0 +1,102 @@
+"""The exceptions adk-store raises: every one is an :class:`AdkStoreError`."""
+
+from __future__ import annotations
+
+
+class AdkStoreError(Exception):
+    """Base class of every error adk-store raises on purpose."""
+
+
+class InvalidArgumentError(AdkStoreError, ValueError):
+    """An argument cannot be used: an empty id, a negative count, a wrong type."""
+
+
+class SessionNotFoundError(AdkStoreError, LookupError):
+    """The session named by ``(app_name, user_id, session_id)`` does not exist."""
+
+    def __init__(self, app_name: str, user_id: str, session_id: str) -> None:
+        super().__init__(
+            f"session {session_id!r} of user {user_id!r} in app {app_name!r} does not exist; "
+            "create it with create_session() or check the ids"
+        )
+        self.app_name = app_name
+        self.user_id = user_id
+        self.session_id = session_id
+
+
+class SessionExistsError(AdkStoreError):
+    """``create_session`` was given the id of a session that already exists."""
+
+    def __init__(self, app_name: str, user_id: str, session_id: str) -> None:
+        super().__init__(
+            f"session {session_id!r} of user {user_id!r} in app {app_name!r} already exists; "
+            "load it with get_session() or choose another id"
+        )
+        self.app_name = app_name
+        self.user_id = user_id
+        self.session_id = session_id
+
+
+class EventExistsError(AdkStoreError):
+    """An event with the same id was already appended to this session."""
+
+    def __init__(self, app_name: str, user_id: str, session_id: str, event_id: str) -> None:
+        super().__init__(
+            f"event {event_id!r} is already stored in session {session_id!r} of user "
+            f"{user_id!r} in app {app_name!r}; give each event a new id"
+        )
+        self.app_name = app_name
+        self.user_id = user_id
+        self.session_id = session_id
+        self.event_id = event_id
+
+
+class StaleSessionError(AdkStoreError):
+    """The caller's copy of the session is behind the stored one.
+
+    Another writer appended to the session since the caller loaded it. Reload the session
+    with ``get_session`` and retry, or pass ``allow_stale=True`` to ``append_event`` to append
+    anyway and have the in-memory session brought up to date.
+    """
+
+    def __init__(
+        self,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        *,
+        expected_revision: int,
+        stored_revision: int | None,
+    ) -> None:
+        stored = "was deleted" if stored_revision is None else f"is at {stored_revision}"
+        super().__init__(
+            f"session {session_id!r} of user {user_id!r} in app {app_name!r} changed since it "
+            f"was loaded (the caller holds revision {expected_revision}, the stored session "
+            f"{stored}); reload it with get_session() and retry, or append with allow_stale=True"
+        )
+        self.app_name = app_name
+        self.user_id = user_id
+        self.session_id = session_id
+        self.expected_revision = expected_revision
+        self.stored_revision = stored_revision
+
+
+class StateSerializationError(AdkStoreError, TypeError):
+    """A state value or event field cannot be stored as JSON."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where} cannot be stored: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+class SchemaVersionError(AdkStoreError):
+    """The database schema is missing, older or newer than this version of adk-store."""
+
+
+class DatabaseError(AdkStoreError):
+    """The database failed an operation for a reason outside the caller's control.
+
+    The original driver exception is chained as ``__cause__``. Nothing from the failed
+    operation was committed.
+    """

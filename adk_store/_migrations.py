@@ -1,0 +1,106 @@
+"""Creating, upgrading and checking the schema from the versioned SQL under ``migrations/``.
+
+``migrations/<dialect>/NNNN_name.sql`` holds the DDL that takes a database from version
+``NNNN - 1`` to ``NNNN``. Each file is applied in one write transaction together with its row in
+``adk_schema_versions``; on PostgreSQL an advisory lock and on SQLite ``BEGIN IMMEDIATE`` make
+concurrent callers (several processes starting at once) apply it exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from databases.core import Connection
+
+from ._dialects import Dialect
+from ._errors import SchemaVersionError
+from ._schema import SCHEMA_VERSION
+from ._statements import Statements
+from ._transactions import write_transaction
+
+_FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+UPGRADE_HINT = "python -m adk_store migrate DATABASE_URL"
+
+
+def migrations_root() -> Traversable:
+    """The ``migrations`` folder: inside the installed package, or beside it in a checkout."""
+    packaged = resources.files("adk_store") / "migrations"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def migration_files(dialect_name: str) -> dict[int, Traversable]:
+    """The migration files of a dialect, by the version each one creates."""
+    folder = migrations_root() / dialect_name
+    found: dict[int, Traversable] = {}
+    for entry in folder.iterdir():
+        match = _FILE_NAME.match(entry.name)
+        if match:
+            found[int(match.group(1))] = entry
+    return found
+
+
+def split_statements(sql: str) -> list[str]:
+    """The statements of a migration file: each ends with ``;`` at the end of a line."""
+    without_comments = "\n".join(
+        line for line in sql.splitlines() if not line.lstrip().startswith("--")
+    )
+    return [
+        part.strip() for part in re.split(r";\s*$", without_comments, flags=re.M) if part.strip()
+    ]
+
+
+async def stored_version(connection: Connection, dialect: Dialect, statements: Statements) -> int:
+    """The schema version recorded in the database; 0 when adk-store's tables are absent."""
+    exists = await connection.fetch_one(dialect.table_exists, {"name": "adk_schema_versions"})
+    if exists is None:
+        return 0
+    version = await connection.fetch_val(statements.select_schema_version)
+    return int(version or 0)
+
+
+async def upgrade(connection: Connection, dialect: Dialect, statements: Statements) -> int:
+    """Bring the schema to :data:`SCHEMA_VERSION`; return the version found before."""
+    async with write_transaction(connection, dialect):
+        if dialect.schema_lock is not None:
+            await connection.execute(dialect.schema_lock)
+        found = await stored_version(connection, dialect, statements)
+        _refuse_newer(found)
+        files = migration_files(dialect.name)
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            for statement in split_statements(files[version].read_text(encoding="utf-8")):
+                await connection.execute(statement)
+            await connection.execute(
+                statements.insert_schema_version, {"version": version, "now": time.time()}
+            )
+        return found
+
+
+async def check(connection: Connection, dialect: Dialect, statements: Statements) -> None:
+    """Raise :class:`SchemaVersionError` unless the schema is exactly at this version."""
+    found = await stored_version(connection, dialect, statements)
+    _refuse_newer(found)
+    if found == 0:
+        raise SchemaVersionError(
+            "the database has no adk-store schema; create it with "
+            f"`{UPGRADE_HINT}` or `await adk_store.create_schema(db)` at startup"
+        )
+    if found < SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the database schema is version {found}, this adk-store needs {SCHEMA_VERSION}; "
+            f"upgrade it with `{UPGRADE_HINT}`"
+        )
+
+
+def _refuse_newer(found: int) -> None:
+    if found > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the database schema is version {found}, newer than the {SCHEMA_VERSION} this "
+            "adk-store understands; upgrade adk-store (pip install -U adk-store)"
+        )

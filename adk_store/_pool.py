@@ -1,0 +1,122 @@
+"""Connections the service holds open between operations.
+
+``databases`` opens a fresh SQLite connection for every top-level query (it has no SQLite
+pool) and releases PostgreSQL connections with a reset round trip. Holding a few connections
+keeps per-connection settings (PRAGMAs, the JSON merge function) and saves those round trips.
+
+On SQLite all writes of one service go through one writer connection, one at a time, so writers
+in one process never meet SQLite's lock; readers use their own connections (WAL lets them read
+while a write is in progress). Writers in other processes wait on ``BEGIN IMMEDIATE`` with the
+busy timeout. On PostgreSQL every connection reads and writes.
+
+A connection whose operation failed for any reason but a caller's mistake (one of adk-store's
+own errors, raised after a clean rollback) is closed rather than reused, so a broken or
+half-rolled-back connection never serves the next operation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+
+import anyio
+import databases
+from databases.core import Connection
+
+from ._errors import AdkStoreError, DatabaseError
+
+Prepare = Callable[[Connection], Awaitable[None]]
+IsAlive = Callable[[Connection], bool]
+
+
+class _Slots:
+    """Up to ``size`` held connections, each used by one operation at a time."""
+
+    def __init__(
+        self, database: databases.Database, prepare: Prepare, is_alive: IsAlive, size: int
+    ) -> None:
+        self._database = database
+        self._prepare = prepare
+        self._is_alive = is_alive
+        self._idle: list[Connection] = []
+        self._open: set[Connection] = set()
+        self._available = asyncio.Semaphore(size)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        async with self._available:
+            connection = await self._checkout()
+            try:
+                yield connection
+            except BaseException as error:
+                if isinstance(error, AdkStoreError) and not isinstance(error, DatabaseError):
+                    self._idle.append(connection)
+                else:
+                    await self._discard(connection)
+                raise
+            self._idle.append(connection)
+
+    async def _checkout(self) -> Connection:
+        while self._idle:
+            connection = self._idle.pop()
+            if self._is_alive(connection):
+                return connection
+            await self._discard(connection)
+        return await self._connect()
+
+    async def _connect(self) -> Connection:
+        connection = self._database.connection()
+        await connection.__aenter__()
+        self._open.add(connection)
+        try:
+            await self._prepare(connection)
+        except BaseException:
+            await self._discard(connection)
+            raise
+        return connection
+
+    async def _discard(self, connection: Connection) -> None:
+        self._open.discard(connection)
+        with anyio.CancelScope(shield=True), suppress(Exception):
+            await connection.__aexit__(None, None, None)
+
+    async def close(self) -> None:
+        for connection in list(self._open):
+            await self._discard(connection)
+        self._idle.clear()
+
+
+class ConnectionPool:
+    """Hands out held connections for reading or writing."""
+
+    def __init__(
+        self,
+        database: databases.Database,
+        prepare: Prepare,
+        is_alive: IsAlive,
+        *,
+        size: int,
+        single_writer: bool,
+        shared: bool,
+    ) -> None:
+        """``single_writer``: writes take turns on one connection (SQLite).
+        ``shared``: one connection serves everything (an in-memory SQLite database)."""
+        if shared:
+            self._readers = self._writers = _Slots(database, prepare, is_alive, 1)
+        elif single_writer:
+            self._readers = _Slots(database, prepare, is_alive, size)
+            self._writers = _Slots(database, prepare, is_alive, 1)
+        else:
+            self._readers = self._writers = _Slots(database, prepare, is_alive, size)
+
+    def reader(self) -> AbstractAsyncContextManager[Connection]:
+        return self._readers.connection()
+
+    def writer(self) -> AbstractAsyncContextManager[Connection]:
+        return self._writers.connection()
+
+    async def close(self) -> None:
+        await self._readers.close()
+        if self._writers is not self._readers:
+            await self._writers.close()

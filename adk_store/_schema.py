@@ -1,0 +1,83 @@
+"""The schema as SQLAlchemy Core tables: the one description every query is built from.
+
+The DDL under ``migrations/`` creates exactly these tables (a test compares the two).
+Times are float seconds since the epoch (``DOUBLE PRECISION``), so a Python float comes back
+bit for bit on both databases. JSON is ``JSONB`` on PostgreSQL and JSON text on SQLite.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+SCHEMA_VERSION = 1
+"""The schema version this release of adk-store reads and writes."""
+
+metadata = sa.MetaData()
+
+JsonText = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
+
+sessions = sa.Table(
+    "adk_sessions",
+    metadata,
+    sa.Column("app_name", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("state", JsonText, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("create_time", sa.Double, nullable=False),
+    sa.Column("update_time", sa.Double, nullable=False),
+    sa.Index("ix_adk_sessions_app_update", "app_name", "update_time", "user_id", "id"),
+    sa.Index("ix_adk_sessions_user_update", "app_name", "user_id", "update_time", "id"),
+)
+
+events = sa.Table(
+    "adk_events",
+    metadata,
+    sa.Column("app_name", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("session_id", sa.Text, primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.Text, nullable=False),
+    sa.Column("invocation_id", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("branch", sa.Text, nullable=True),
+    sa.Column("timestamp", sa.Double, nullable=False),
+    sa.Column("error_code", sa.Text, nullable=True),
+    sa.Column("error_message", sa.Text, nullable=True),
+    sa.Column("content", JsonText, nullable=True),
+    sa.Column("actions", JsonText, nullable=False),
+    sa.Column("extra_fields", JsonText, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["app_name", "user_id", "session_id"],
+        ["adk_sessions.app_name", "adk_sessions.user_id", "adk_sessions.id"],
+        name="fk_adk_events_session",
+        ondelete="CASCADE",
+    ),
+    sa.UniqueConstraint("app_name", "user_id", "session_id", "id", name="uq_adk_events_id"),
+    sa.Index("ix_adk_events_timestamp", "app_name", "user_id", "session_id", "timestamp"),
+)
+
+app_states = sa.Table(
+    "adk_app_states",
+    metadata,
+    sa.Column("app_name", sa.Text, primary_key=True),
+    sa.Column("state", JsonText, nullable=False),
+    sa.Column("update_time", sa.Double, nullable=False),
+)
+
+user_states = sa.Table(
+    "adk_user_states",
+    metadata,
+    sa.Column("app_name", sa.Text, primary_key=True),
+    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("state", JsonText, nullable=False),
+    sa.Column("update_time", sa.Double, nullable=False),
+)
+
+schema_versions = sa.Table(
+    "adk_schema_versions",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("applied_time", sa.Double, nullable=False),
+)

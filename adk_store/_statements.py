@@ -1,0 +1,243 @@
+"""Every query the service runs, built from the Core tables and compiled once per dialect.
+
+Each attribute of :class:`Statements` is SQL text with ``:name`` parameters. Compiling once
+at start-up keeps SQLAlchemy's compiler off the hot path; ``databases`` only binds values.
+Every id and value travels as a bound parameter, never as SQL text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ._dialects import Dialect
+from ._schema import app_states, events, schema_versions, sessions, user_states
+
+EVENT_COLUMNS = (
+    "seq",
+    "id",
+    "invocation_id",
+    "author",
+    "branch",
+    "timestamp",
+    "error_code",
+    "error_message",
+    "content",
+    "actions",
+    "extra_fields",
+)
+"""Event columns in the order every event query returns them."""
+
+SESSION_COLUMNS = (
+    "app_name",
+    "user_id",
+    "id",
+    "session_state",
+    "revision",
+    "update_time",
+    "app_state",
+    "user_state",
+)
+"""Session columns (with the merged scopes) in the order every session query returns them."""
+
+
+_LIMIT = sa.bindparam("limit")
+_NO_OFFSET = sa.literal_column("0")
+
+
+def _session_key(table: sa.Table, id_column: str = "id") -> sa.ColumnElement[bool]:
+    return sa.and_(
+        table.c.app_name == sa.bindparam("app_name"),
+        table.c.user_id == sa.bindparam("user_id"),
+        table.c[id_column] == sa.bindparam("session_id"),
+    )
+
+
+class Statements:
+    """Compiled SQL for one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        json_param = dialect.json_param
+
+        session_with_scopes = (
+            sa.select(
+                sessions.c.app_name,
+                sessions.c.user_id,
+                sessions.c.id,
+                sessions.c.state,
+                sessions.c.revision,
+                sessions.c.update_time,
+                app_states.c.state,
+                user_states.c.state,
+            )
+            .select_from(sessions)
+            .outerjoin(app_states, app_states.c.app_name == sessions.c.app_name)
+            .outerjoin(
+                user_states,
+                sa.and_(
+                    user_states.c.app_name == sessions.c.app_name,
+                    user_states.c.user_id == sessions.c.user_id,
+                ),
+            )
+        )
+        self.select_session = self._sql(session_with_scopes.where(_session_key(sessions)))
+
+        page_of_app = session_with_scopes.where(sessions.c.app_name == sa.bindparam("app_name"))
+        app_order = (sessions.c.update_time, sessions.c.user_id, sessions.c.id)
+        self.list_app_sessions = self._sql(page_of_app.order_by(*app_order))
+        self.list_app_sessions_page = self._sql(
+            page_of_app.order_by(*app_order).limit(_LIMIT).offset(_NO_OFFSET)
+        )
+        self.list_app_sessions_after = self._sql(
+            page_of_app.where(
+                sa.tuple_(*app_order)
+                > sa.tuple_(
+                    sa.bindparam("after_time"),
+                    sa.bindparam("after_user_id"),
+                    sa.bindparam("after_id"),
+                )
+            )
+            .order_by(*app_order)
+            .limit(_LIMIT)
+            .offset(_NO_OFFSET)
+        )
+        page_of_user = page_of_app.where(sessions.c.user_id == sa.bindparam("user_id"))
+        user_order = (sessions.c.update_time, sessions.c.id)
+        self.list_user_sessions = self._sql(page_of_user.order_by(*user_order))
+        self.list_user_sessions_page = self._sql(
+            page_of_user.order_by(*user_order).limit(_LIMIT).offset(_NO_OFFSET)
+        )
+        self.list_user_sessions_after = self._sql(
+            page_of_user.where(
+                sa.tuple_(*user_order)
+                > sa.tuple_(sa.bindparam("after_time"), sa.bindparam("after_id"))
+            )
+            .order_by(*user_order)
+            .limit(_LIMIT)
+            .offset(_NO_OFFSET)
+        )
+
+        self.select_scopes = self._sql(
+            sa.select(
+                sa.select(app_states.c.state)
+                .where(app_states.c.app_name == sa.bindparam("app_name"))
+                .scalar_subquery(),
+                sa.select(user_states.c.state)
+                .where(
+                    user_states.c.app_name == sa.bindparam("app_name"),
+                    user_states.c.user_id == sa.bindparam("user_id"),
+                )
+                .scalar_subquery(),
+            )
+        )
+        self.select_app_state = self._sql(
+            sa.select(app_states.c.state).where(app_states.c.app_name == sa.bindparam("app_name"))
+        )
+        self.select_user_state = self._sql(
+            sa.select(user_states.c.state).where(
+                user_states.c.app_name == sa.bindparam("app_name"),
+                user_states.c.user_id == sa.bindparam("user_id"),
+            )
+        )
+
+        self.insert_session = self._sql(
+            sa.insert(sessions).values(
+                app_name=sa.bindparam("app_name"),
+                user_id=sa.bindparam("user_id"),
+                id=sa.bindparam("session_id"),
+                state=json_param("session_state"),
+                revision=sa.literal_column("0"),
+                create_time=sa.bindparam("now"),
+                update_time=sa.bindparam("now"),
+            )
+        )
+        self.delete_session = self._sql(sa.delete(sessions).where(_session_key(sessions)))
+        self.bump_session = self._sql(
+            sa.update(sessions)
+            .where(_session_key(sessions))
+            .values(
+                state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
+                revision=sessions.c.revision + sa.literal_column("1"),
+                update_time=sa.bindparam("update_time"),
+            )
+            .returning(sessions.c.revision)
+        )
+
+        self.upsert_app_state = self._upsert_state(app_states, app_name=sa.bindparam("app_name"))
+        self.upsert_user_state = self._upsert_state(
+            user_states, app_name=sa.bindparam("app_name"), user_id=sa.bindparam("user_id")
+        )
+
+        self.insert_event = self._sql(
+            sa.insert(events).values(
+                app_name=sa.bindparam("app_name"),
+                user_id=sa.bindparam("user_id"),
+                session_id=sa.bindparam("session_id"),
+                seq=sa.bindparam("seq"),
+                id=sa.bindparam("id"),
+                invocation_id=sa.bindparam("invocation_id"),
+                author=sa.bindparam("author"),
+                branch=sa.bindparam("branch"),
+                timestamp=sa.bindparam("timestamp"),
+                error_code=sa.bindparam("error_code"),
+                error_message=sa.bindparam("error_message"),
+                content=json_param("content"),
+                actions=json_param("actions"),
+                extra_fields=json_param("extra_fields"),
+            )
+        )
+
+        event_columns = [events.c[name] for name in EVENT_COLUMNS]
+        of_session = sa.select(*event_columns).where(
+            _session_key(events, "session_id"), events.c.seq <= sa.bindparam("revision")
+        )
+        after = events.c.timestamp >= sa.bindparam("after_timestamp")
+        self.select_events = self._sql(of_session.order_by(events.c.seq))
+        self.select_events_after = self._sql(of_session.where(after).order_by(events.c.seq))
+        self.select_recent_events = self._sql(
+            of_session.order_by(events.c.seq.desc()).limit(_LIMIT).offset(_NO_OFFSET)
+        )
+        self.select_recent_events_after = self._sql(
+            of_session.where(after).order_by(events.c.seq.desc()).limit(_LIMIT).offset(_NO_OFFSET)
+        )
+        self.select_events_between = self._sql(
+            sa.select(*event_columns)
+            .where(
+                _session_key(events, "session_id"),
+                events.c.seq > sa.bindparam("after_seq"),
+                events.c.seq < sa.bindparam("before_seq"),
+            )
+            .order_by(events.c.seq)
+        )
+
+        self.select_schema_version = self._sql(sa.select(sa.func.max(schema_versions.c.version)))
+        self.insert_schema_version = self._sql(
+            sa.insert(schema_versions).values(
+                version=sa.bindparam("version"), applied_time=sa.bindparam("now")
+            )
+        )
+
+    def _upsert_state(self, table: sa.Table, **key: Any) -> str:
+        insert = self._dialect.insert(table).values(
+            **key,
+            state=self._dialect.json_param("state_delta"),
+            update_time=sa.bindparam("now"),
+        )
+        return self._sql(
+            insert.on_conflict_do_update(
+                index_elements=list(key),
+                set_={
+                    "state": self._dialect.merge_json(table.c.state, insert.excluded.state),
+                    "update_time": insert.excluded.update_time,
+                },
+            )
+        )
+
+    def _sql(self, statement: sa.ClauseElement) -> str:
+        return str(
+            statement.compile(
+                dialect=self._dialect.sqlalchemy, compile_kwargs={"render_postcompile": True}
+            )
+        )
