@@ -137,6 +137,15 @@ def _refuse_shadowing(extra: JsonDict, modelled: set[str], where: str) -> None:
         )
 
 
+def row_values(row: Any) -> tuple[Any, ...]:
+    """The values of a ``databases`` record in column order.
+
+    Iterating a record yields its column names; its ``_mapping`` is the driver's row (an
+    SQLAlchemy ``Row`` or an asyncpg ``Record``), whose iteration yields the values.
+    """
+    return tuple(getattr(row, "_mapping", row))
+
+
 def event_from_row(row: Sequence[Any]) -> Event:
     """An :class:`Event` from a row in ``EVENT_COLUMNS`` order."""
     (
@@ -151,7 +160,7 @@ def event_from_row(row: Sequence[Any]) -> Event:
         content,
         actions,
         extra_fields,
-    ) = row
+    ) = row_values(row)
     event = Event(
         id=event_id,
         invocation_id=invocation_id,
@@ -184,7 +193,7 @@ def _actions_from_dict(stored: JsonDict) -> EventActions:
 def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
     """A :class:`Session` from a row in ``SESSION_COLUMNS`` order."""
     app_name, user_id, session_id, session_state, revision, update_time, app_state, user_state = (
-        row
+        row_values(row)
     )
     return Session(
         id=session_id,

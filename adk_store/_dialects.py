@@ -71,10 +71,6 @@ class Dialect:
     def is_unique_violation(self, error: BaseException) -> bool:
         raise NotImplementedError
 
-    def is_disconnect(self, error: BaseException) -> bool:
-        """Whether ``error`` means the connection is gone (the next try may succeed)."""
-        raise NotImplementedError
-
     def is_alive(self, connection: Connection) -> bool:
         """Whether a held connection can still be used (checked without a round trip)."""
         return True
@@ -132,9 +128,6 @@ class SqliteDialect(Dialect):
     def is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
-    def is_disconnect(self, error: BaseException) -> bool:
-        return isinstance(error, (sqlite3.ProgrammingError, ValueError)) and "closed" in str(error)
-
 
 class PostgresDialect(Dialect):
     name = "postgresql"
@@ -143,13 +136,14 @@ class PostgresDialect(Dialect):
     table_exists = "SELECT to_regclass(:name)::text WHERE to_regclass(:name) IS NOT NULL"
 
     def __init__(self) -> None:
-        self.sqlalchemy = PGDialect(paramstyle="named")
+        self.sqlalchemy = PGDialect(paramstyle="named")  # type: ignore[no-untyped-call]
 
     def insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)
 
     def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
-        return column.op("||")(delta)
+        merged: ColumnElement[Any] = column.op("||")(delta)
+        return merged
 
     def json_param(self, name: str) -> ColumnElement[Any]:
         return sa.cast(sa.bindparam(name), postgresql.JSONB)
@@ -166,21 +160,6 @@ class PostgresDialect(Dialect):
 
     def is_unique_violation(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == "23505"
-
-    def is_disconnect(self, error: BaseException) -> bool:
-        import asyncpg
-
-        return isinstance(
-            error,
-            (
-                asyncpg.exceptions.ConnectionDoesNotExistError,
-                asyncpg.exceptions.InterfaceError,
-                asyncpg.exceptions.AdminShutdownError,
-                asyncpg.exceptions.CannotConnectNowError,
-                ConnectionError,
-                OSError,
-            ),
-        )
 
     def is_alive(self, connection: Connection) -> bool:
         return not connection.raw_connection.is_closed()

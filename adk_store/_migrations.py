@@ -9,9 +9,9 @@ concurrent callers (several processes starting at once) apply it exactly once.
 from __future__ import annotations
 
 import re
+import sys
 import time
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from databases.core import Connection
@@ -21,6 +21,11 @@ from ._errors import SchemaVersionError
 from ._schema import SCHEMA_VERSION
 from ._statements import Statements
 from ._transactions import write_transaction
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:
+    from importlib.abc import Traversable
 
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

@@ -15,6 +15,8 @@ the database as it was and the connection clean, and the next call works.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
@@ -130,13 +132,12 @@ class ThreadRunner:
         done = trio.Event()
 
         def wake() -> None:
-            try:
+            with contextlib.suppress(trio.RunFinishedError):
                 token.run_sync_soon(done.set)
-            except trio.RunFinishedError:
-                pass
 
         call = _Call(operation, wake)
-        self._loop.call_soon_threadsafe(call.start)
+        # A fresh context: the caller's says "trio" to sniffio, and the loop thread is asyncio.
+        self._loop.call_soon_threadsafe(call.start, context=contextvars.Context())
         try:
             await done.wait()
         except trio.Cancelled:

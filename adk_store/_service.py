@@ -573,6 +573,7 @@ def _encode_page_token(last: Session, *, with_user_id: bool) -> str:
 def _decode_page_token(token: str, *, with_user_id: bool) -> dict[str, Any]:
     try:
         position = json.loads(base64.urlsafe_b64decode(token.encode()))
+        values: dict[str, Any]
         if with_user_id:
             after_time, after_user_id, after_id = position
             values = {"after_user_id": str(after_user_id)}

@@ -42,8 +42,8 @@ SESSION_COLUMNS = (
 """Session columns (with the merged scopes) in the order every session query returns them."""
 
 
-_LIMIT = sa.bindparam("limit")
-_NO_OFFSET = sa.literal_column("0")
+_LIMIT: sa.BindParameter[int] = sa.bindparam("limit")
+_NO_OFFSET: sa.ColumnClause[int] = sa.literal_column("0")
 
 
 def _session_key(table: sa.Table, id_column: str = "id") -> sa.ColumnElement[bool]:
