@@ -1,0 +1,109 @@
+"""Fixtures: every database test runs on SQLite and PostgreSQL, under asyncio and trio.
+
+``db_url`` is a URL to a new, empty database (a file in a temp dir, or a new PostgreSQL
+database on a throwaway cluster). ``service`` is a :class:`SessionService` on it with the schema
+created. PostgreSQL comes from ``ADK_STORE_TEST_POSTGRES_URL`` (a server the tests may create
+databases on) or a cluster started from the installed binaries; when neither is available the
+PostgreSQL cases are skipped, except under ``CI=true``, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+import adk_store
+
+from ._postgres import PostgresServer, find_pg_bin, start_server
+
+BACKENDS = ("asyncio", "trio")
+DATABASES = ("sqlite", "postgresql")
+_database_numbers = itertools.count(1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_kind") == "postgresql":
+            item.add_marker(pytest.mark.postgresql)
+
+
+@pytest.fixture(params=BACKENDS, scope="session")
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class PostgresProvider:
+    """Creates empty databases on the test server."""
+
+    def __init__(self, base_url: str, server: PostgresServer | None) -> None:
+        self.base_url = base_url
+        self.server = server
+
+    def url_for(self, name: str) -> str:
+        parts = urlsplit(self.base_url)
+        return urlunsplit(parts._replace(path="/" + name))
+
+    def new_database(self) -> str:
+        name = f"adk_test_{os.getpid()}_{next(_database_numbers)}"
+        asyncio.run(self._execute(f'CREATE DATABASE "{name}"'))
+        return self.url_for(name)
+
+    async def _execute(self, sql: str, database: str = "postgres") -> None:
+        import asyncpg
+
+        dsn = self.url_for(database).replace("postgresql+asyncpg://", "postgresql://", 1)
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresProvider]:
+    """The PostgreSQL server the tests use (skipped when absent, except in CI)."""
+    external = os.environ.get("ADK_STORE_TEST_POSTGRES_URL")
+    if external:
+        yield PostgresProvider(external, None)
+        return
+    if find_pg_bin() is None:
+        message = (
+            "PostgreSQL is not installed (apt-get install postgresql) and "
+            "ADK_STORE_TEST_POSTGRES_URL is not set"
+        )
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    server = start_server()
+    try:
+        yield PostgresProvider(server.url_for("postgres"), server)
+    finally:
+        server.cleanup()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_kind" in metafunc.fixturenames:
+        metafunc.parametrize("db_kind", DATABASES, scope="function")
+
+
+@pytest.fixture
+def db_url(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A URL to a new, empty database of the kind under test."""
+    if db_kind == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'sessions.db'}"
+    provider: PostgresProvider = request.getfixturevalue("postgres")
+    return provider.new_database()
+
+
+@pytest.fixture
+async def service(db_url: str) -> AsyncIterator[adk_store.SessionService]:
+    """A service on a new database with the schema created."""
+    async with adk_store.SessionService(db_url, create_schema=True) as opened:
+        yield opened
