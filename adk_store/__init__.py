@@ -19,7 +19,7 @@ from ._errors import (
 from ._models import Event, EventActions, GetSessionConfig, ListSessionsResponse, Session
 from ._schema import SCHEMA_VERSION, metadata
 from ._service import SessionService
-from ._setup import create_schema
+from ._setup import create_schema, schema_version
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -40,6 +40,7 @@ __all__ = [
     "StateSerializationError",
     "create_schema",
     "metadata",
+    "schema_version",
 ]
 
 __version__ = "0.1.0"

@@ -87,7 +87,7 @@ class SessionService:
             if isinstance(database, databases.Database)
             else databases.Database(url, **self._dialect.database_options(pool_size))
         )
-        self._create_schema = create_schema
+        self._schema_mode = "create" if create_schema else "check"
         self._pool_size = pool_size
         self._allow_stale = allow_stale_appends
         self._statements = Statements(self._dialect)
@@ -165,9 +165,9 @@ class SessionService:
         )
         try:
             async with self._pool.writer() as connection:
-                if self._create_schema:
+                if self._schema_mode == "create":
                     await _migrations.upgrade(connection, self._dialect, self._statements)
-                else:
+                elif self._schema_mode == "check":
                     await _migrations.check(connection, self._dialect, self._statements)
         except BaseException:
             await self._disconnect()
@@ -200,6 +200,15 @@ class SessionService:
             raise
         except Exception as error:
             raise DatabaseError(f"{what} failed: {type(error).__name__}: {error}") from error
+
+    async def _stored_schema_version(self) -> int:
+        async def read(pool: ConnectionPool) -> int:
+            async with pool.reader() as connection:
+                return await _migrations.stored_version(
+                    connection, self._dialect, self._statements
+                )
+
+        return await self._call("schema version", read)
 
     # -- sessions ----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""``create_schema``: the start-up helper that creates or upgrades adk-store's tables."""
+"""Start-up helpers: create, upgrade or inspect adk-store's schema in a database."""
 
 from __future__ import annotations
 
@@ -17,3 +17,15 @@ async def create_schema(database: str | databases.Database) -> None:
     """
     async with SessionService(database, create_schema=True, pool_size=1):
         pass
+
+
+async def schema_version(database: str | databases.Database) -> int:
+    """The adk-store schema version stored in ``database``; 0 when it has no adk-store tables.
+
+    >>> await schema_version("sqlite+aiosqlite:///app.db")
+    1
+    """
+    service = SessionService(database, pool_size=1)
+    service._schema_mode = "none"
+    async with service:
+        return await service._stored_schema_version()
