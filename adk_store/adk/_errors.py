@@ -1,0 +1,58 @@
+"""adk-store's errors as google-adk's own types, so either ``except`` clause catches them.
+
+Each class here is both the adk-store error and the google-adk error that ADK's contract
+names for the same situation.
+"""
+
+from __future__ import annotations
+
+from google.adk.errors import StaleSessionError as AdkStaleSessionError
+from google.adk.errors.already_exists_error import AlreadyExistsError
+from google.adk.errors.session_not_found_error import (
+    SessionNotFoundError as AdkSessionNotFoundError,
+)
+
+from .. import _errors
+
+
+class SessionExistsError(_errors.SessionExistsError, AlreadyExistsError):
+    """``create_session`` got the id of an existing session (google-adk's AlreadyExistsError)."""
+
+
+class EventExistsError(_errors.EventExistsError, AlreadyExistsError):
+    """A different event with the same id is already stored in the session."""
+
+
+class StaleSessionError(_errors.StaleSessionError, AdkStaleSessionError):
+    """The session changed in storage since it was loaded (google-adk's StaleSessionError)."""
+
+
+class SessionNotFoundError(_errors.SessionNotFoundError, AdkSessionNotFoundError):
+    """``append_event`` named a session that is not stored (google-adk's SessionNotFoundError)."""
+
+
+def as_adk_error(error: _errors.AdkStoreError) -> _errors.AdkStoreError:
+    """The google-adk-compatible twin of ``error``, or ``error`` itself if it has none.
+
+    >>> isinstance(as_adk_error(core_stale_error), AdkStaleSessionError)
+    True
+    """
+    twin: _errors.AdkStoreError
+    if isinstance(error, _errors.SessionExistsError):
+        twin = SessionExistsError(error.app_name, error.user_id, error.session_id)
+    elif isinstance(error, _errors.EventExistsError):
+        twin = EventExistsError(error.app_name, error.user_id, error.session_id, error.event_id)
+    elif isinstance(error, _errors.StaleSessionError):
+        twin = StaleSessionError(
+            error.app_name,
+            error.user_id,
+            error.session_id,
+            expected_revision=error.expected_revision,
+            stored_revision=error.stored_revision,
+        )
+    elif isinstance(error, _errors.SessionNotFoundError):
+        twin = SessionNotFoundError(error.app_name, error.user_id, error.session_id)
+    else:
+        return error
+    twin.__cause__ = error.__cause__
+    return twin

@@ -1,0 +1,292 @@
+"""``AdkSessionService``: google-adk's ``BaseSessionService`` on top of adk-store's core."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import databases
+from google.adk.events import Event as AdkEvent
+from google.adk.sessions import BaseSessionService
+from google.adk.sessions import Session as AdkSession
+from google.adk.sessions.base_session_service import GetSessionConfig as AdkGetSessionConfig
+from google.adk.sessions.base_session_service import (
+    ListSessionsResponse as AdkListSessionsResponse,
+)
+from typing_extensions import override
+
+from .._errors import AdkStoreError, EventExistsError, InvalidArgumentError, StaleSessionError
+from .._models import GetSessionConfig, JsonDict, Session
+from .._service import SessionService
+from .._state import TEMP_PREFIX
+from ._convert import (
+    event_from_core,
+    event_to_core,
+    jsonable_state,
+    remember_revision,
+    remembered_revision,
+    session_from_core,
+)
+from ._errors import SessionNotFoundError as AdkSessionNotFoundError
+from ._errors import StaleSessionError as AdkStaleSessionError
+from ._errors import as_adk_error
+
+URI_SCHEME = "adk-store"
+"""The scheme :func:`session_service_factory` serves: ``adk-store:<database URL>``."""
+
+
+class AdkSessionService(BaseSessionService):
+    """google-adk's session service contract, stored by adk-store in SQLite or PostgreSQL.
+
+    >>> service = AdkSessionService("sqlite+aiosqlite:///sessions.db", create_schema=True)
+    >>> runner = Runner(agent=agent, app_name="app", session_service=service)
+
+    ``database`` is a URL, the application's own ``databases.Database`` (the pool is shared),
+    or an existing core :class:`~adk_store.SessionService` (used as is and never closed here;
+    configure it instead of passing options). The options are those of
+    :class:`~adk_store.SessionService`. ``event_type`` is the class events are read back as:
+    google-adk's ``Event``, or a subclass that declares more fields.
+
+    Sessions come back as google-adk ``Session`` objects that remember the stored revision
+    they reflect, so ``append_event`` raises google-adk's ``StaleSessionError`` when another
+    writer appended to the session after it was loaded.
+    """
+
+    def __init__(
+        self,
+        database: str | databases.Database | SessionService,
+        *,
+        create_schema: bool = False,
+        pool_size: int = 5,
+        allow_stale_appends: bool = False,
+        sqlite_busy_timeout: float = 30.0,
+        sqlite_synchronous: str = "NORMAL",
+        event_type: type[AdkEvent] = AdkEvent,
+    ) -> None:
+        if isinstance(database, SessionService):
+            options = (create_schema, pool_size, allow_stale_appends)
+            sqlite_options = (sqlite_busy_timeout, sqlite_synchronous)
+            if options != (False, 5, False) or sqlite_options != (30.0, "NORMAL"):
+                raise InvalidArgumentError(
+                    "options configure a SessionService this service creates; pass them to "
+                    "the SessionService you hand over instead"
+                )
+            self._core = database
+            self._owns_core = False
+        else:
+            self._core = SessionService(
+                database,
+                create_schema=create_schema,
+                pool_size=pool_size,
+                allow_stale_appends=allow_stale_appends,
+                sqlite_busy_timeout=sqlite_busy_timeout,
+                sqlite_synchronous=sqlite_synchronous,
+            )
+            self._owns_core = True
+        self._event_type = event_type
+
+    @property
+    def core(self) -> SessionService:
+        """The core service underneath, for what google-adk's contract does not cover."""
+        return self._core
+
+    async def __aenter__(self) -> AdkSessionService:
+        await self._core.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the core service if this one created it (a handed-over one stays open)."""
+        if self._owns_core:
+            await self._core.close()
+
+    @override
+    async def create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        state: dict[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> AdkSession:
+        """Create a session; an existing id raises google-adk's ``AlreadyExistsError``.
+
+        State values are stored as JSON, converted the way google-adk's database services
+        convert them (a datetime becomes ISO text), and come back converted.
+        """
+        try:
+            created = await self._core.create_session(
+                app_name=app_name,
+                user_id=user_id,
+                state=jsonable_state(state or {}, "state"),
+                session_id=session_id,
+            )
+        except AdkStoreError as error:
+            raise as_adk_error(error) from error.__cause__
+        return session_from_core(created, self._event_type)
+
+    @override
+    async def get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        config: AdkGetSessionConfig | None = None,
+    ) -> AdkSession | None:
+        """The session with merged state and the events ``config`` selects, or ``None``."""
+        core_config = (
+            None
+            if config is None
+            else GetSessionConfig(
+                num_recent_events=config.num_recent_events,
+                after_timestamp=config.after_timestamp,
+            )
+        )
+        loaded = await self._core.get_session(
+            app_name=app_name, user_id=user_id, session_id=session_id, config=core_config
+        )
+        return None if loaded is None else session_from_core(loaded, self._event_type)
+
+    @override
+    async def list_sessions(
+        self, *, app_name: str, user_id: str | None = None
+    ) -> AdkListSessionsResponse:
+        """Every session of the app (or of one user), without events, oldest update first."""
+        listed = await self._core.list_sessions(app_name=app_name, user_id=user_id)
+        return AdkListSessionsResponse(
+            sessions=[session_from_core(session, self._event_type) for session in listed.sessions]
+        )
+
+    @override
+    async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        """Delete the session and its events; a missing session is not an error."""
+        await self._core.delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
+
+    @override
+    async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
+        """The user's shared state, keys without the ``user:`` prefix."""
+        return await self._core.get_user_state(app_name=app_name, user_id=user_id)
+
+    async def get_app_state(self, *, app_name: str) -> dict[str, Any]:
+        """The app's shared state, keys without the ``app:`` prefix."""
+        return await self._core.get_app_state(app_name=app_name)
+
+    @override
+    async def append_event(self, session: AdkSession, event: AdkEvent) -> AdkEvent:
+        """Store ``event`` and update ``session`` in memory exactly as google-adk does.
+
+        Partial events are neither stored nor applied. ``temp:`` keys reach ``session.state``
+        but not storage. Appending an event that is already stored, unchanged, is a no-op.
+        Raises google-adk's ``StaleSessionError`` when the session changed in storage since
+        ``session`` was loaded, and its ``SessionNotFoundError`` when it is not stored.
+        """
+        if event.partial:
+            return event
+        self._apply_temp_state(session, event)
+        event = self._trim_temp_delta_state(event)
+        expected_revision = remembered_revision(session)
+        if expected_revision is None:
+            expected_revision = await self._adopt(session)
+        core_session = Session(
+            id=session.id,
+            app_name=session.app_name,
+            user_id=session.user_id,
+            last_update_time=session.last_update_time,
+            revision=expected_revision,
+        )
+        try:
+            await self._core.append_event(core_session, event_to_core(event))
+        except (EventExistsError, StaleSessionError) as error:
+            if await self._is_stored(session, event):
+                return event
+            raise as_adk_error(error) from error.__cause__
+        except AdkStoreError as error:
+            raise as_adk_error(error) from error.__cause__
+        missed_events = core_session.events[:-1]
+        if missed_events:
+            self._catch_up(session, core_session)
+        self._commit_event_to_session(session, event)
+        session.last_update_time = core_session.last_update_time
+        remember_revision(session, core_session.revision)
+        return event
+
+    async def _adopt(self, session: AdkSession) -> int:
+        """The revision a session we did not produce stands for, if it is current.
+
+        It is current when it is at least as recent as storage, or holds exactly the stored
+        events; otherwise appending to it would lose another writer's update.
+        """
+        stored = await self._core.get_session(
+            app_name=session.app_name,
+            user_id=session.user_id,
+            session_id=session.id,
+            config=GetSessionConfig(num_recent_events=1),
+        )
+        if stored is None:
+            raise AdkSessionNotFoundError(session.app_name, session.user_id, session.id)
+        holds_stored_events = len(session.events) == stored.revision and (
+            [event.id for event in session.events[-1:]] == [event.id for event in stored.events]
+        )
+        if session.last_update_time >= stored.last_update_time or holds_stored_events:
+            return stored.revision
+        raise AdkStaleSessionError(
+            session.app_name,
+            session.user_id,
+            session.id,
+            expected_revision=len(session.events),
+            stored_revision=stored.revision,
+        )
+
+    async def _is_stored(self, session: AdkSession, event: AdkEvent) -> bool:
+        """Whether ``event`` is already stored unchanged (a retried append)."""
+        stored = await self._core.get_session(
+            app_name=session.app_name,
+            user_id=session.user_id,
+            session_id=session.id,
+            config=GetSessionConfig(after_timestamp=event.timestamp),
+        )
+        if stored is None:
+            return False
+        expected = event.model_dump(mode="json")
+        return any(
+            event_from_core(stored_event, self._event_type).model_dump(mode="json") == expected
+            for stored_event in stored.events
+            if stored_event.id == event.id
+        )
+
+    def _catch_up(self, session: AdkSession, core_session: Session) -> None:
+        """Bring ``session`` up to date after an append that allowed a stale session."""
+        temp_state: JsonDict = {
+            key: value for key, value in session.state.items() if key.startswith(TEMP_PREFIX)
+        }
+        session.state = {**core_session.state, **temp_state}
+        session.events.extend(
+            event_from_core(missed, self._event_type) for missed in core_session.events[:-1]
+        )
+
+
+def session_service_factory(uri: str, **options: Any) -> AdkSessionService:
+    """Build a service from an ``adk-store:<database URL>`` URI, for google-adk's web server.
+
+    Register it in a ``services.py`` next to your agents, then start ``adk web`` with
+    ``--session_service_uri adk-store:sqlite+aiosqlite:///sessions.db``:
+
+    >>> get_service_registry().register_session_service("adk-store", session_service_factory)
+
+    The schema is created or upgraded on first use. Options google-adk passes that adk-store
+    does not take (``agents_dir``) are ignored.
+    """
+    prefix = URI_SCHEME + ":"
+    if not uri.startswith(prefix):
+        raise InvalidArgumentError(f"{uri!r} is not an {prefix}<database URL> URI")
+    options.pop("agents_dir", None)
+    options.setdefault("create_schema", True)
+    return AdkSessionService(uri[len(prefix) :], **options)
