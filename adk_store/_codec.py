@@ -67,9 +67,7 @@ class RowCodec:
         self._dialect = dialect
 
     def state_json(self, state: JsonDict, where: str) -> str:
-        text = dumps(state, where)
-        self._dialect.check_json(text, where)
-        return text
+        return self._dialect.adapt_json(dumps(state, where), where)
 
     def event_values(self, event: Event) -> dict[str, Any]:
         """Column values for ``event`` (the caller adds the session key and ``seq``)."""
@@ -104,9 +102,7 @@ class RowCodec:
         return values
 
     def _json(self, value: Any, where: str) -> str:
-        text = dumps(value, where)
-        self._dialect.check_json(text, where)
-        return text
+        return self._dialect.adapt_json(dumps(value, where), where)
 
 
 def _actions_dict(actions: EventActions) -> JsonDict:

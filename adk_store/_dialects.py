@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,20 @@ from sqlalchemy.sql.elements import ColumnElement
 from ._errors import AdkStoreError, StateSerializationError
 
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_JSON_STRING_OR_BIG_FLOAT = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?e\+\d+')
+
+
+def _spell_out_big_float(match: re.Match[str]) -> str:
+    """``1e+16`` as ``10000000000000000.0``.
+
+    JSONB stores numbers as ``numeric`` and prints ``1e+16`` without an exponent or a
+    fraction, which would read back as an int (of another value than the float). Spelled out
+    with ``.0`` it reads back as the same float. Strings are matched only to be skipped.
+    """
+    token = match.group()
+    if token.startswith('"'):
+        return token
+    return format(Decimal(token), "f") + ".0"
 
 
 @dataclass(frozen=True)
@@ -65,8 +80,12 @@ class Dialect:
     def check_text(self, text: str, where: str) -> None:
         """Raise if the database cannot store ``text`` in a TEXT column."""
 
-    def check_json(self, json_text: str, where: str) -> None:
-        """Raise if the database cannot store ``json_text`` in a JSON column."""
+    def adapt_json(self, json_text: str, where: str) -> str:
+        """``json_text`` as this database must receive it to give back the same values.
+
+        Raises :class:`StateSerializationError` if the database cannot store it at all.
+        """
+        return json_text
 
     def is_unique_violation(self, error: BaseException) -> bool:
         raise NotImplementedError
@@ -152,11 +171,14 @@ class PostgresDialect(Dialect):
         if "\x00" in text:
             raise StateSerializationError(where, "PostgreSQL cannot store NUL characters in text")
 
-    def check_json(self, json_text: str, where: str) -> None:
+    def adapt_json(self, json_text: str, where: str) -> str:
         if "\\u0000" in json_text and _JSON_NUL.search(json_text):
             raise StateSerializationError(
                 where, "PostgreSQL cannot store NUL characters (\\u0000) in JSONB"
             )
+        if "e+" in json_text:
+            return _JSON_STRING_OR_BIG_FLOAT.sub(_spell_out_big_float, json_text)
+        return json_text
 
     def is_unique_violation(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == "23505"

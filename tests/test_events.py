@@ -344,3 +344,16 @@ async def test_extra_fields_may_not_shadow_modelled_ones(
         await service.append_event(session, Event(extra={"author": "someone else"}))
     with pytest.raises(InvalidArgumentError, match="escalate"):
         await service.append_event(session, Event(actions=EventActions(extra={"escalate": True})))
+
+
+async def test_json_numbers_keep_their_type_and_value(service: adk_store.SessionService) -> None:
+    values = [3.602879701896397e16, 1e16, -1.5e300, 1e-7, 1.0, 2**62, 10**20, 0.1]
+    session = await _new_session(service, numbers=values)
+    await service.append_event(
+        session, Event(content={"numbers": values}, actions=EventActions(state_delta={"x": 1e17}))
+    )
+    loaded = await _reload(service, session)
+    for stored in (loaded.state["numbers"], loaded.events[0].content["numbers"]):  # type: ignore[index]
+        assert stored == values
+        assert [type(v) for v in stored] == [type(v) for v in values]
+    assert type(loaded.state["x"]) is float
