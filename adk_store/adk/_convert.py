@@ -1,20 +1,24 @@
 """google-adk objects to adk-store's framework-neutral ones and back, without loss.
 
-An ADK event is dumped in pydantic's JSON mode (bytes become base64 text, enums their values,
-sets sorted lists), fields equal to their default are left out, and what the core models gets
-its own column; every other field (``output``, ``node_info``, ``actions.route``, fields a
-later google-adk adds, …) travels in ``extra``. Reading back validates the same dict with
-google-adk's own model, so the event ``model_dump``s equal to the one appended.
+An ADK event is dumped in pydantic's JSON mode under its JSON names, as google-genai's JSON
+API spells them (bytes become base64 text, enums their values, sets sorted lists); what the
+core models gets its own column, and every other field (``output``, ``nodeInfo``,
+``actions.route``, fields a later google-adk adds, …) travels in ``extra``. Reading back
+validates the same dict with google-adk's own model, so the event ``model_dump``s equal to
+the one appended. ``None`` fields are left out, unless leaving them out would change what
+comes back (a field whose default is not ``None``, say).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any, TypeVar
 
 from google.adk.events import Event as AdkEvent
 from google.adk.sessions import Session as AdkSession
+from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from .._errors import StateSerializationError
@@ -48,17 +52,13 @@ def event_to_core(event: AdkEvent) -> Event:
     >>> event_to_core(AdkEvent(author="user")).author
     'user'
     """
-    try:
-        dumped: JsonDict = event.model_dump(mode="json", exclude_defaults=True)
-    except PydanticSerializationError as error:
-        raise StateSerializationError(f"event {event.id!r}", str(error)) from None
-    dumped_actions: JsonDict = dumped.pop("actions", {})
-    for name in _EVENT_FIELDS_READ_AS_ATTRIBUTES:
-        dumped.pop(name, None)
-    core_fields = {name: dumped.pop(name) for name in _CORE_EVENT_FIELDS & dumped.keys()}
-    action_fields = {
-        name: dumped_actions.pop(name) for name in _CORE_ACTION_FIELDS & dumped_actions.keys()
-    }
+    dumped = _json_dump(event)
+    actions_alias = _aliases(type(event.actions))
+    event_alias = _aliases(type(event))
+    dumped_actions: JsonDict = dumped.pop(event_alias["actions"], {})
+    _take(dumped, _EVENT_FIELDS_READ_AS_ATTRIBUTES, event_alias)
+    core_fields = _take(dumped, _CORE_EVENT_FIELDS, event_alias)
+    action_fields = _take(dumped_actions, _CORE_ACTION_FIELDS, actions_alias)
     return Event(
         id=event.id,
         timestamp=event.timestamp,
@@ -68,6 +68,31 @@ def event_to_core(event: AdkEvent) -> Event:
         extra=dumped,
         **core_fields,
     )
+
+
+def _json_dump(event: AdkEvent) -> JsonDict:
+    """``event`` as JSON under its JSON names; without ``None`` fields where that is lossless."""
+    try:
+        full: JsonDict = event.model_dump(mode="json", by_alias=True)
+        compact: JsonDict = event.model_dump(mode="json", by_alias=True, exclude_none=True)
+    except PydanticSerializationError as error:
+        raise StateSerializationError(f"event {event.id!r}", str(error)) from None
+    reread = type(event).model_validate(compact).model_dump(mode="json", by_alias=True)
+    return compact if reread == full else full
+
+
+def _take(dumped: JsonDict, names: frozenset[str], alias: dict[str, str]) -> JsonDict:
+    """Remove the fields ``names`` from ``dumped`` and return them under their field names."""
+    return {
+        name: dumped.pop(alias.get(name, name))
+        for name in names
+        if alias.get(name, name) in dumped
+    }
+
+
+def _aliases(model: type[BaseModel]) -> dict[str, str]:
+    """Each field's name in JSON, by field name."""
+    return {name: field.alias or name for name, field in model.model_fields.items()}
 
 
 def event_from_core(event: Event, event_type: type[AdkEventT]) -> AdkEventT:
@@ -87,7 +112,42 @@ def event_from_core(event: Event, event_type: type[AdkEventT]) -> AdkEventT:
         if value is not None:
             dumped[name] = value
     dumped["actions"] = actions
-    return event_type.model_validate(dumped)
+    return _validate_ignoring_unknown_fields(event_type, dumped)
+
+
+def _validate_ignoring_unknown_fields(event_type: type[AdkEventT], dumped: JsonDict) -> AdkEventT:
+    """Validate ``dumped``, leaving out fields this google-adk does not know.
+
+    A newer google-adk may have stored fields in models that refuse unknown fields (such as
+    ``EventActions``); an older reader drops them rather than failing to load the session.
+    """
+    try:
+        return event_type.model_validate(dumped)
+    except ValidationError as error:
+        unknown = [
+            problem["loc"] for problem in error.errors() if problem["type"] == "extra_forbidden"
+        ]
+        if not unknown or len(unknown) != error.error_count():
+            raise
+        pruned = copy.deepcopy(dumped)
+        for location in unknown:
+            if not _remove(pruned, location):
+                raise
+        return event_type.model_validate(pruned)
+
+
+def _remove(container: Any, location: tuple[int | str, ...]) -> bool:
+    """Delete the item at ``location`` inside nested dicts and lists; whether it was there."""
+    *parents, last = location
+    for step in parents:
+        try:
+            container = container[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(container, dict) or last not in container:
+        return False
+    del container[last]
+    return True
 
 
 def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSession:
