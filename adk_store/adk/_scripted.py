@@ -17,9 +17,11 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from google.adk.agents import LlmAgent
+from google.adk.events import Event
 from google.adk.models.base_llm import BaseLlm
 from google.adk.models.llm_request import LlmRequest
 from google.adk.models.llm_response import LlmResponse
+from google.adk.runners import Runner
 from google.adk.tools.tool_context import ToolContext
 from google.genai import types
 
@@ -82,6 +84,20 @@ def build_barista_agent() -> LlmAgent:
     )
 
 
+async def converse(runner: Runner, *, user_id: str, session_id: str, text: str) -> list[Event]:
+    """Send the customer's ``text`` through ``runner``; the events of the turn, in order.
+
+    >>> events = await converse(runner, user_id="ada", session_id="s1", text="Hi!")
+    """
+    message = types.Content(role="user", parts=[types.Part(text=text)])
+    return [
+        event
+        async for event in runner.run_async(
+            user_id=user_id, session_id=session_id, new_message=message
+        )
+    ]
+
+
 def _reply_to(llm_request: LlmRequest) -> LlmResponse:
     last = llm_request.contents[-1] if llm_request.contents else None
     last_parts = (last.parts or []) if last is not None else []
@@ -118,7 +134,7 @@ def _recall(llm_request: LlmRequest) -> str:
     )
     return (
         f"You're {name}, your usual is {usual}. You have sent me {messages} messages in "
-        f"this conversation, and the café has served {served} orders in all."
+        f"this conversation, and the café's order count stands at {served}."
     )
 
 
