@@ -240,3 +240,18 @@ async def test_factory_for_adk_web_server_uris(db_url: str) -> None:
         assert await adapter.get_session(app_name=APP, user_id="u1", session_id=created.id)
     with pytest.raises(adk_store.InvalidArgumentError):
         session_service_factory(db_url)
+
+
+async def test_adk_web_server_builds_it_from_a_registered_uri(db_url: str) -> None:
+    from google.adk.cli.service_registry import get_service_registry
+    from google.adk.cli.utils.service_factory import create_session_service_from_options
+
+    get_service_registry().register_session_service("adk-store", session_service_factory)
+    built = create_session_service_from_options(
+        base_dir="agents", session_service_uri=f"adk-store:{db_url}"
+    )
+    assert isinstance(built, AdkSessionService)
+    async with built:
+        await built.create_session(app_name=APP, user_id="u1", session_id="web")
+        listed = await built.list_sessions(app_name=APP)
+    assert [session.id for session in listed.sessions] == ["web"]
