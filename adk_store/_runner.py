@@ -98,19 +98,23 @@ class _Call:
         self.outcome: tuple[bool, Any] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._main())
+        self._task = asyncio.get_running_loop().create_task(_as_task_result(self._operation))
+        # A done callback, not a try/finally in the task: a task cancelled before its first
+        # step never runs its body, but its callbacks always run.
+        self._task.add_done_callback(self._finish)
 
     def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
 
-    async def _main(self) -> None:
-        try:
-            self.outcome = (True, await self._operation())
-        except BaseException as error:
-            self.outcome = (False, error)
-        finally:
-            self._on_done()
+    def _finish(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            self.outcome = (False, asyncio.CancelledError())
+        elif task.exception() is not None:
+            self.outcome = (False, task.exception())
+        else:
+            self.outcome = (True, task.result())
+        self._on_done()
 
 
 class ThreadRunner:
