@@ -35,7 +35,7 @@ async def _write(path: Path) -> str:
             state={"app:greeting": "Hello", "user:language": "en", "topic": "tides"},
         )
         print(f"created session {session.id} in {path}")
-        turns = [
+        turns: list[tuple[str, str, dict[str, object]]] = [
             ("user", "Why are there two tides a day?", {"turns": 1, "temp:draft": "..."}),
             ("assistant", "The Moon's pull and the Earth's rotation.", {"app:answers": 1}),
             ("user", "Thanks!", {"turns": 2, "user:thanked": True}),
