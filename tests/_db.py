@@ -24,7 +24,9 @@ def query_sync(url: str, sql: str) -> list[tuple[Any, ...]]:
     if url.startswith("sqlite"):
         connection = sqlite3.connect(_sqlite_path(url))
         try:
-            return [tuple(row) for row in connection.execute(sql).fetchall()]
+            rows = [tuple(row) for row in connection.execute(sql).fetchall()]
+            connection.commit()
+            return rows
         finally:
             connection.close()
 
