@@ -17,7 +17,7 @@ import databases
 from databases.core import Connection
 
 from . import _migrations
-from ._codec import RowCodec, event_from_row, session_from_row
+from ._codec import RowCodec, events_from_rows, session_from_row
 from ._dialects import Dialect, SqliteOptions, dialect_for
 from ._errors import (
     AdkStoreError,
@@ -330,7 +330,7 @@ class SessionService:
                             else sql.select_recent_events_after
                         )
                     rows = await connection.fetch_all(query, values)
-                    events = [event_from_row(event_row) for event_row in rows]
+                    events = events_from_rows(rows)
                     if recent is not None:
                         events.reverse()
                 return session_from_row(row, events)
@@ -481,7 +481,7 @@ class SessionService:
                     {**key, "after_seq": expected, "before_seq": revision},
                 )
                 row = await connection.fetch_one(sql.select_session, key)
-                return revision, [event_from_row(missed_row) for missed_row in missed], row
+                return revision, events_from_rows(missed), row
 
         revision, missed, fresh_row = await self._call("append_event", append)
         event.actions.state_delta = stored_actions.state_delta
