@@ -11,7 +11,7 @@ from typing import Any
 from ._dialects import Dialect
 from ._errors import InvalidArgumentError, StateSerializationError
 from ._models import Event, EventActions, JsonDict, Session
-from ._state import merge_scopes
+from ._state import check_json_value, merge_scopes
 
 _ACTION_FIELDS = tuple(f.name for f in fields(EventActions) if f.name != "extra")
 _ACTION_DEFAULTS = {name: EventActions().__dict__[name] for name in _ACTION_FIELDS}
@@ -102,6 +102,9 @@ class RowCodec:
         return values
 
     def _json(self, value: Any, where: str) -> str:
+        # The same strict check as state: JSON would turn a tuple into a list or an int key
+        # into a str, and the event would no longer read back as it was appended.
+        check_json_value(value, where)
         return self._dialect.adapt_json(dumps(value, where), where)
 
 

@@ -150,7 +150,10 @@ class SqliteDialect(Dialect):
 
 class PostgresDialect(Dialect):
     name = "postgresql"
-    begin_write = "BEGIN"
+    # Stale appends are detected by the revision the UPDATE returns; under REPEATABLE READ or
+    # SERIALIZABLE (a role's default may be either) the loser would get a serialization
+    # failure instead, so every write transaction says which level it relies on.
+    begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
     schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
     table_exists = "SELECT to_regclass(:name)::text WHERE to_regclass(:name) IS NOT NULL"
 

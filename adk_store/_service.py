@@ -96,6 +96,7 @@ class SessionService:
         self._pool: ConnectionPool | None = None
         self._opening: anyio.Event | None = None
         self._connected_database = False
+        self._closed = False
 
     @property
     def dialect_name(self) -> str:
@@ -118,6 +119,8 @@ class SessionService:
 
     async def open(self) -> None:
         """Connect, and check (or create) the schema. Called for you on first use."""
+        if self._closed:
+            raise AdkStoreError("the service is closed; create a new SessionService")
         if self._runner is not None:
             return
         if self._opening is not None:
@@ -129,9 +132,14 @@ class SessionService:
         runner = open_runner()
         try:
             await runner.run(self._connect)
-        except BaseException:
+        except BaseException as error:
             with anyio.CancelScope(shield=True):
                 await runner.aclose()
+            if isinstance(error, Exception) and not isinstance(error, AdkStoreError):
+                raise DatabaseError(
+                    f"cannot open the {self._dialect.name} database: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
             raise
         else:
             self._runner = runner
@@ -140,7 +148,11 @@ class SessionService:
             self._opening = None
 
     async def close(self) -> None:
-        """Release held connections; disconnect the database if the service connected it."""
+        """Release held connections; disconnect the database if the service connected it.
+
+        A closed service stays closed: later calls raise :class:`AdkStoreError`.
+        """
+        self._closed = True
         runner, self._runner = self._runner, None
         if runner is None:
             return

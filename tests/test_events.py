@@ -357,3 +357,36 @@ async def test_json_numbers_keep_their_type_and_value(service: adk_store.Session
         assert stored == values
         assert [type(v) for v in stored] == [type(v) for v in values]
     assert type(loaded.state["x"]) is float
+
+
+@pytest.mark.parametrize(
+    "content",
+    [{"pair": (1, 2)}, {1: "int key"}, {"when": float("nan")}],
+    ids=["tuple", "int-key", "nan"],
+)
+async def test_content_that_json_would_change_is_refused(
+    service: adk_store.SessionService, db_url: str, content: dict[object, object]
+) -> None:
+    session = await _new_session(service)
+    before = await dump(db_url)
+    with pytest.raises(StateSerializationError, match="content"):
+        await service.append_event(session, Event(content=content))  # type: ignore[arg-type]
+    with pytest.raises(StateSerializationError, match="future"):
+        await service.append_event(session, Event(extra={"future": content}))
+    assert await dump(db_url) == before
+
+
+async def test_a_closed_service_stays_closed(db_url: str) -> None:
+    service = adk_store.SessionService(db_url, create_schema=True)
+    await service.create_session(app_name=APP, user_id="u")
+    await service.close()
+    with pytest.raises(adk_store.AdkStoreError, match="closed"):
+        await service.list_sessions(app_name=APP)
+
+
+async def test_an_unreachable_database_raises_database_error(tmp_path: object) -> None:
+    service = adk_store.SessionService(
+        "postgresql+asyncpg://nobody@127.0.0.1:1/none", create_schema=True
+    )
+    with pytest.raises(adk_store.DatabaseError, match="cannot open the postgresql database"):
+        await service.get_app_state(app_name=APP)
