@@ -98,6 +98,10 @@ class Dialect:
         """Options for a ``databases.Database`` adk-store creates itself."""
         return {}
 
+    writes_in_one_statement: bool = False
+    """Whether one statement may update, insert and upsert together (data-modifying CTEs):
+    then an append is a single round trip."""
+
     schema_lock: str | None = None
     """Serialises schema creation across processes (inside the write transaction)."""
 
@@ -154,6 +158,7 @@ class PostgresDialect(Dialect):
     # SERIALIZABLE (a role's default may be either) the loser would get a serialization
     # failure instead, so every write transaction says which level it relies on.
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
+    writes_in_one_statement = True
     schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
     table_exists = "SELECT to_regclass(:name)::text WHERE to_regclass(:name) IS NOT NULL"
 

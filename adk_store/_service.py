@@ -455,37 +455,61 @@ class SessionService:
         expected = session.revision
         sql = self._statements
 
-        async def append(pool: ConnectionPool) -> tuple[int, list[Event], Any]:
-            async with pool.writer() as connection, write_transaction(connection, self._dialect):
+        names = (session.app_name, session.user_id, session.id)
+        timestamp = event_values["timestamp"]
+
+        def event_exists(error: Exception) -> EventExistsError | None:
+            if self._dialect.is_unique_violation(error):
+                return EventExistsError(*names, event.id)
+            return None
+
+        async def append_at_revision(connection: Connection) -> int | None:
+            """The one-statement append; ``None`` if the session moved on (nothing written)."""
+            assert sql.append_at_revision is not None
+            values = {
+                **key,
+                **event_values,
+                "expected": expected,
+                "session_delta": session_delta,
+                "update_time": timestamp,
+                "app_state_delta": shared.app_json,
+                "user_state_delta": shared.user_json,
+            }
+            try:
+                revision = await connection.fetch_val(sql.append_at_revision, values)
+            except Exception as error:
+                raise event_exists(error) or error from None
+            if revision is not None:
+                return int(revision)
+            stored = await connection.fetch_val(sql.select_revision, key)
+            if stored is None:
+                raise SessionNotFoundError(*names)
+            if not allow:
+                raise StaleSessionError(
+                    *names, expected_revision=expected, stored_revision=int(stored)
+                )
+            return None
+
+        async def append_in_transaction(connection: Connection) -> tuple[int, list[Event], Any]:
+            """The general append: also brings a stale caller up to date when allowed."""
+            async with write_transaction(connection, self._dialect):
                 revision = await connection.fetch_val(
                     sql.bump_session,
-                    {
-                        **key,
-                        "session_delta": session_delta,
-                        "update_time": event_values["timestamp"],
-                    },
+                    {**key, "session_delta": session_delta, "update_time": timestamp},
                 )
                 if revision is None:
-                    raise SessionNotFoundError(session.app_name, session.user_id, session.id)
+                    raise SessionNotFoundError(*names)
                 if revision != expected + 1 and not allow:
                     raise StaleSessionError(
-                        session.app_name,
-                        session.user_id,
-                        session.id,
-                        expected_revision=expected,
-                        stored_revision=revision - 1,
+                        *names, expected_revision=expected, stored_revision=revision - 1
                     )
                 try:
                     await connection.execute(
                         sql.insert_event, {**key, **event_values, "seq": revision}
                     )
                 except Exception as error:
-                    if self._dialect.is_unique_violation(error):
-                        raise EventExistsError(
-                            session.app_name, session.user_id, session.id, event.id
-                        ) from None
-                    raise
-                await self._merge_shared_state(connection, key, shared, event_values["timestamp"])
+                    raise event_exists(error) or error from None
+                await self._merge_shared_state(connection, key, shared, timestamp)
                 if revision == expected + 1:
                     return revision, [], None
                 missed = await connection.fetch_all(
@@ -494,6 +518,14 @@ class SessionService:
                 )
                 row = await connection.fetch_one(sql.select_session, key)
                 return revision, events_from_rows(missed), row
+
+        async def append(pool: ConnectionPool) -> tuple[int, list[Event], Any]:
+            async with pool.writer() as connection:
+                if sql.append_at_revision is not None:
+                    revision = await append_at_revision(connection)
+                    if revision is not None:
+                        return revision, [], None
+                return await append_in_transaction(connection)
 
         revision, missed, fresh_row = await self._call("append_event", append)
         event.actions.state_delta = stored_actions.state_delta
@@ -506,7 +538,7 @@ class SessionService:
             session.events.extend(missed)
         session.state.update(full_delta)
         session.events.append(event)
-        session.last_update_time = event_values["timestamp"]
+        session.last_update_time = timestamp
         session.revision = revision
         return event
 

@@ -154,6 +154,9 @@ class Statements:
             )
         )
         self.delete_session = self._sql(sa.delete(sessions).where(_session_key(sessions)))
+        self.select_revision = self._sql(
+            sa.select(sessions.c.revision).where(_session_key(sessions))
+        )
         self.bump_session = self._sql(
             sa.update(sessions)
             .where(_session_key(sessions))
@@ -189,6 +192,14 @@ class Statements:
             )
         )
 
+        self.append_at_revision = (
+            self._sql(self._append_at_revision()) if dialect.writes_in_one_statement else None
+        )
+        """The whole append as one statement, when the dialect allows: bump the session if it
+        is still at ``:expected``, insert the event with the new revision as its ``seq``, and
+        merge the app and user deltas (``NULL`` for none). Returns the new revision, or no row
+        when the session is missing or stale (and then nothing was written)."""
+
         event_columns = [events.c[name] for name in EVENT_COLUMNS]
         of_session = sa.select(*event_columns).where(
             _session_key(events, "session_id"), events.c.seq <= sa.bindparam("revision")
@@ -217,6 +228,75 @@ class Statements:
             sa.insert(schema_versions).values(
                 version=sa.bindparam("version"), applied_time=sa.bindparam("now")
             )
+        )
+
+    def _append_at_revision(self) -> sa.Select[Any]:
+        json_param = self._dialect.json_param
+        bumped = (
+            sa.update(sessions)
+            .where(_session_key(sessions), sessions.c.revision == sa.bindparam("expected"))
+            .values(
+                state=self._dialect.merge_json(sessions.c.state, json_param("session_delta")),
+                revision=sessions.c.revision + sa.literal_column("1"),
+                update_time=sa.bindparam("update_time"),
+            )
+            .returning(sessions.c.revision)
+            .cte("bumped")
+        )
+
+        def typed(name: str, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+            # In a SELECT list a parameter has no column to take its type from.
+            return sa.cast(sa.bindparam(name), column.type)
+
+        event_values = {
+            "app_name": typed("app_name", events.c.app_name),
+            "user_id": typed("user_id", events.c.user_id),
+            "session_id": typed("session_id", events.c.session_id),
+            "seq": bumped.c.revision,
+            **{
+                name: typed(name, events.c[name])
+                for name in EVENT_COLUMNS
+                if name not in {"seq", "content", "actions", "extra_fields"}
+            },
+            **{name: json_param(name) for name in ("content", "actions", "extra_fields")},
+        }
+        inserted = sa.insert(events).from_select(
+            list(event_values), sa.select(*event_values.values()).select_from(bumped)
+        )
+        app_upsert = self._upsert_from(
+            bumped,
+            app_states,
+            "app_state_delta",
+            app_name=typed("app_name", app_states.c.app_name),
+        )
+        user_upsert = self._upsert_from(
+            bumped,
+            user_states,
+            "user_state_delta",
+            app_name=typed("app_name", user_states.c.app_name),
+            user_id=typed("user_id", user_states.c.user_id),
+        )
+        return sa.select(bumped.c.revision).add_cte(
+            inserted.cte("inserted"), app_upsert.cte("app_upsert"), user_upsert.cte("user_upsert")
+        )
+
+    def _upsert_from(
+        self, bumped: sa.CTE, table: sa.Table, delta: str, **key: sa.ColumnElement[Any]
+    ) -> Any:
+        """Merge ``:delta`` into ``table``'s row for ``key`` once ``bumped`` has a row."""
+        delta_json = self._dialect.json_param(delta)
+        insert = self._dialect.insert(table).from_select(
+            [*key, "state", "update_time"],
+            sa.select(*key.values(), delta_json, sa.cast(sa.bindparam("update_time"), sa.Double))
+            .select_from(bumped)
+            .where(delta_json.is_not(None)),
+        )
+        return insert.on_conflict_do_update(
+            index_elements=list(key),
+            set_={
+                "state": self._dialect.merge_json(table.c.state, insert.excluded.state),
+                "update_time": insert.excluded.update_time,
+            },
         )
 
     def _upsert_state(self, table: sa.Table, **key: Any) -> str:
