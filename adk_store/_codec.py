@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -12,23 +12,13 @@ from ._dialects import Dialect
 from ._errors import InvalidArgumentError, StateSerializationError
 from ._models import Event, EventActions, JsonDict, Session
 from ._state import check_json_value, merge_scopes
+from ._statements import EVENT_COLUMNS
 
 _ACTION_FIELDS = tuple(f.name for f in fields(EventActions) if f.name != "extra")
 _ACTION_DEFAULTS = {name: EventActions().__dict__[name] for name in _ACTION_FIELDS}
 
-_EVENT_COLUMN_FIELDS = frozenset(
-    {
-        "id",
-        "invocation_id",
-        "author",
-        "branch",
-        "timestamp",
-        "error_code",
-        "error_message",
-        "content",
-        "actions",
-    }
-)
+_EVENT_COLUMN_FIELDS = frozenset(EVENT_COLUMNS) - {"seq", "extra_fields"}
+"""Event fields stored in a column of their own; the others go to ``extra_fields``."""
 _EXTRA_EVENT_FIELDS = tuple(
     f.name for f in fields(Event) if f.name not in _EVENT_COLUMN_FIELDS and f.name != "extra"
 )
@@ -180,22 +170,23 @@ def _event(
         content=content,
         actions=_actions_from_dict(actions),
     )
-    for name, value in extra_fields.items():
-        if name in _EXTRA_EVENT_FIELDS:
-            setattr(event, name, value)
-        else:
-            event.extra[name] = value
+    _set_fields(event, extra_fields, _EXTRA_EVENT_FIELDS)
     return event
 
 
 def _actions_from_dict(stored: JsonDict) -> EventActions:
     actions = EventActions()
-    for name, value in stored.items():
-        if name in _ACTION_DEFAULTS:
-            setattr(actions, name, value)
-        else:
-            actions.extra[name] = value
+    _set_fields(actions, stored, _ACTION_DEFAULTS)
     return actions
+
+
+def _set_fields(target: Event | EventActions, stored: JsonDict, modelled: Container[str]) -> None:
+    """Set the modelled fields of ``target`` from ``stored``; the rest go to its ``extra``."""
+    for name, value in stored.items():
+        if name in modelled:
+            setattr(target, name, value)
+        else:
+            target.extra[name] = value
 
 
 def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
