@@ -127,7 +127,7 @@ async def test_cancelled_append_event_stores_all_or_nothing(
         await service.append_event(after, follow_up)
     else:
         pytest.fail(f"append_event made more than {MOST_CALLS} database calls")
-    assert interrupted >= 5, "append_event should have several await points to interrupt"
+    assert interrupted >= 1, "append_event made no database call to interrupt"
 
 
 @pytest.mark.parametrize("position", POSITIONS)
@@ -171,7 +171,7 @@ async def test_cancelled_create_session_creates_all_or_nothing(
         interrupted += 1
     else:
         pytest.fail(f"create_session made more than {MOST_CALLS} database calls")
-    assert interrupted >= 4
+    assert interrupted >= 1
 
 
 @pytest.mark.parametrize("position", POSITIONS)
@@ -214,7 +214,7 @@ async def test_cancelled_delete_session_deletes_all_or_nothing(
         interrupted += 1
     else:
         pytest.fail(f"delete_session made more than {MOST_CALLS} database calls")
-    assert interrupted >= 2
+    assert interrupted >= 1
 
 
 HANG_LIMIT = 20

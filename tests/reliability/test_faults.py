@@ -54,7 +54,11 @@ async def _terminate_backends(db_url: str) -> None:
 
 
 def _at_call(n: int, fault: Callable[[], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """A hook that runs ``fault`` (on the service's loop) just before database call ``n``."""
+    """A hook that runs ``fault`` (on the service's loop) just before database call ``n``.
+
+    Call 1 of an append is its first statement inside the write (``BEGIN`` or the single
+    statement that does the whole append), so the fault always hits the write itself.
+    """
     seen = 0
 
     async def before(connection: Connection, call: Call) -> None:
@@ -83,7 +87,7 @@ async def _assert_fails_then_recovers(
     session = await _session_with_events(service, 3)
     acknowledged = [event.id for event in session.events]
     hook = QueryHook(recording=False).install(monkeypatch)
-    hook.before = _at_call(2, fault)
+    hook.before = _at_call(1, fault)
     doomed = Event(author="user", actions=EventActions(state_delta={"n": 99}))
 
     with pytest.raises(adk_store.DatabaseError):
