@@ -6,9 +6,11 @@ a JSON merge, the statement that opens a write transaction, or how to prepare a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -141,12 +143,34 @@ class SqliteDialect(Dialect):
         await raw.execute(f"PRAGMA busy_timeout = {int(self.options.busy_timeout_ms)}")
         await raw.execute("PRAGMA foreign_keys = ON")
         if not self.in_memory:
-            await raw.execute("PRAGMA journal_mode = WAL")
+            await self._use_wal(raw)
         synchronous = self.options.synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise AdkStoreError(f"unknown SQLite synchronous setting {synchronous!r}")
         await raw.execute(f"PRAGMA synchronous = {synchronous}")
         await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
+
+    async def _use_wal(self, raw: Any) -> None:
+        """Switch the file to WAL (it stays so); retry while another process holds a lock.
+
+        SQLite does not wait on its busy handler while it changes the journal mode, so
+        several processes opening a new file at once would see "database is locked".
+        """
+        async with await raw.execute("PRAGMA journal_mode") as cursor:
+            (mode,) = await cursor.fetchone()
+        if str(mode).lower() == "wal":
+            return
+        deadline = time.monotonic() + self.options.busy_timeout_ms / 1000
+        delay = 0.005
+        while True:
+            try:
+                await raw.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
     def is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
@@ -192,7 +216,13 @@ class PostgresDialect(Dialect):
         return getattr(error, "sqlstate", None) == "23505"
 
     def is_alive(self, connection: Connection) -> bool:
-        return not connection.raw_connection.is_closed()
+        import asyncpg
+
+        try:
+            return not connection.raw_connection.is_closed()
+        except asyncpg.InterfaceError:
+            # The pool already took back a connection whose server process died.
+            return False
 
     def database_options(self, pool_size: int) -> dict[str, Any]:
         return {"min_size": 1, "max_size": pool_size}

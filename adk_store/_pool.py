@@ -60,7 +60,11 @@ class _Slots:
     async def _checkout(self) -> Connection:
         while self._idle:
             connection = self._idle.pop()
-            if self._is_alive(connection):
+            try:
+                alive = self._is_alive(connection)
+            except Exception:
+                alive = False
+            if alive:
                 return connection
             await self._discard(connection)
         return await self._connect()

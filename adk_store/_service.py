@@ -239,6 +239,10 @@ class SessionService:
         """
         _check_id(app_name, "app_name")
         _check_id(user_id, "user_id")
+        if session_id is not None and not isinstance(session_id, str):
+            raise InvalidArgumentError(
+                f"session_id must be a str or None, not {type(session_id).__name__}"
+            )
         session_id = session_id.strip() if session_id and session_id.strip() else new_id()
         _check_id(session_id, "session_id")
         scoped = split_state_delta(state or {})

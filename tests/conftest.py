@@ -90,7 +90,10 @@ def postgres() -> Iterator[PostgresProvider]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_kind" in metafunc.fixturenames:
-        metafunc.parametrize("db_kind", DATABASES, scope="function")
+        # @pytest.mark.databases("postgresql") limits a test to the databases it is about.
+        marker = metafunc.definition.get_closest_marker("databases")
+        kinds = marker.args if marker else DATABASES
+        metafunc.parametrize("db_kind", kinds, scope="function")
 
 
 @pytest.fixture

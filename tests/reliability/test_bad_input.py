@@ -342,30 +342,18 @@ async def test_extreme_after_timestamps_select_nothing_or_everything(
     assert await events_after(0) == 3
 
 
-async def test_negative_zero_keeps_its_sign(
-    service: adk_store.SessionService, db_url: str, request: pytest.FixtureRequest
+async def test_negative_zero_keeps_its_sign_on_sqlite_and_its_value_on_postgresql(
+    service: adk_store.SessionService, db_url: str
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="JSONB stores numbers as numeric, which has no negative zero: -0.0 "
-                "is read back as 0.0 (minor; documented in docs/guarantees.md)",
-            )
-        )
+    # JSONB stores numbers as numeric, which has no negative zero (docs/guarantees.md).
+    expected = -0.0 if db_url.startswith("sqlite") else 0.0
     session = await service.create_session(app_name=APP, user_id=USER, session_id="s")
     await service.append_event(
         session, Event(author="user", actions=EventActions(state_delta={"z": -0.0}))
     )
-    assert same((await _state_after(service, "s"))["z"], -0.0)
+    assert same((await _state_after(service, "s"))["z"], expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="create_session calls session_id.strip() before checking the type, so a non-str "
-    "session_id raises AttributeError instead of InvalidArgumentError",
-)
 async def test_non_str_session_id_is_refused_by_create_session(
     service: adk_store.SessionService, db_url: str
 ) -> None:

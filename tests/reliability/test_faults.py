@@ -37,11 +37,6 @@ TERMINATE = (
 )
 
 
-def _postgres_only(db_url: str) -> None:
-    if db_url.startswith("sqlite"):
-        pytest.skip("a PostgreSQL server fault; SQLite has no server")
-
-
 async def _terminate_backends(db_url: str) -> None:
     """Kill every server process serving ``db_url`` and wait until they are gone."""
     import asyncpg
@@ -106,27 +101,17 @@ async def _assert_fails_then_recovers(
     assert stored.state == {"n": 4}
 
 
+@pytest.mark.databases("postgresql")
 async def test_killed_backend_fails_the_write_in_flight_and_the_next_write_works(
     service: adk_store.SessionService, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _postgres_only(db_url)
     await _assert_fails_then_recovers(service, monkeypatch, lambda: _terminate_backends(db_url))
 
 
-STALE_HELD_CONNECTION = pytest.mark.xfail(
-    strict=True,
-    raises=adk_store.DatabaseError,
-    reason="PostgresDialect.is_alive raises asyncpg InterfaceError ('connection has been "
-    "released back to the pool') for a held connection whose server process died, so the "
-    "first operation afterwards fails instead of replacing the connection",
-)
-
-
-@STALE_HELD_CONNECTION
+@pytest.mark.databases("postgresql")
 async def test_backends_killed_between_operations_go_unnoticed(
     service: adk_store.SessionService, db_url: str
 ) -> None:
-    _postgres_only(db_url)
     session = await _session_with_events(service, 2)
     await anyio.to_thread.run_sync(lambda: asyncio.run(_terminate_backends(db_url)))
 
@@ -136,13 +121,13 @@ async def test_backends_killed_between_operations_go_unnoticed(
     assert len(stored.events) == 3
 
 
+@pytest.mark.databases("postgresql")
 async def test_server_restart_fails_the_write_in_flight_and_the_next_write_works(
     service: adk_store.SessionService,
     db_url: str,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> None:
-    _postgres_only(db_url)
     server = request.getfixturevalue("postgres").server
     if server is None:
         pytest.skip("the PostgreSQL server is external (ADK_STORE_TEST_POSTGRES_URL)")
@@ -153,11 +138,10 @@ async def test_server_restart_fails_the_write_in_flight_and_the_next_write_works
     await _assert_fails_then_recovers(service, monkeypatch, restart)
 
 
-@STALE_HELD_CONNECTION
+@pytest.mark.databases("postgresql")
 async def test_server_restart_between_operations_goes_unnoticed(
     service: adk_store.SessionService, db_url: str, request: pytest.FixtureRequest
 ) -> None:
-    _postgres_only(db_url)
     server = request.getfixturevalue("postgres").server
     if server is None:
         pytest.skip("the PostgreSQL server is external (ADK_STORE_TEST_POSTGRES_URL)")
@@ -214,11 +198,10 @@ def _check_sqlite_file(path: str) -> dict[str, list[tuple[int, str, str]]]:
     return events
 
 
+@pytest.mark.databases("sqlite")
 async def test_sqlite_writer_killed_mid_append_leaves_a_clean_consistent_file(
     service: adk_store.SessionService, db_url: str, anyio_backend: str
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("kills a process writing a SQLite file")
     await create_sessions(service)
 
     acks = await _run_and_kill_writer(db_url, anyio_backend)
