@@ -24,6 +24,11 @@ from sqlalchemy.engine import Dialect as SqlalchemyDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from ._errors import AdkStoreError, StateSerializationError
+from ._transactions import write_transaction
+
+APPEND_REFUSED = "adk-store: session missing or moved on"
+"""What the ``adk_appends`` trigger raises (SQLite) when the session is not at the expected
+revision; the migration that creates the trigger spells the same text."""
 
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _JSON_STRING_OR_BIG_FLOAT = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?e\+\d+')
@@ -100,9 +105,19 @@ class Dialect:
         """Options for a ``databases.Database`` adk-store creates itself."""
         return {}
 
-    writes_in_one_statement: bool = False
-    """Whether one statement may update, insert and upsert together (data-modifying CTEs):
-    then an append is a single round trip."""
+    one_statement_append: str
+    """How an append becomes one statement: ``"cte"`` (data-modifying CTEs) or ``"view"``
+    (an insert into the ``adk_appends`` view, whose trigger does the work)."""
+
+    async def append_at_revision(
+        self, connection: Connection, statement: str, values: dict[str, Any]
+    ) -> int | None:
+        """Run the one-statement append (see :class:`Statements`).
+
+        Returns the session's new revision, or ``None`` when the session is missing or not at
+        ``values["expected"]``; then nothing was written.
+        """
+        raise NotImplementedError
 
     schema_lock: str | None = None
     """Serialises schema creation across processes (inside the write transaction)."""
@@ -122,6 +137,7 @@ def _merge_json_text(current: str, delta: str) -> str:
 class SqliteDialect(Dialect):
     name = "sqlite"
     begin_write = "BEGIN IMMEDIATE"
+    one_statement_append = "view"
     table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
 
     def __init__(self, options: SqliteOptions, *, in_memory: bool) -> None:
@@ -172,6 +188,20 @@ class SqliteDialect(Dialect):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    async def append_at_revision(
+        self, connection: Connection, statement: str, values: dict[str, Any]
+    ) -> int | None:
+        # A lone statement would take the write lock only once it writes, and could then meet
+        # another process's commit; BEGIN IMMEDIATE waits for the lock first.
+        try:
+            async with write_transaction(connection, self):
+                await connection.execute(statement, values)
+        except sqlite3.IntegrityError as error:
+            if str(error) == APPEND_REFUSED:
+                return None
+            raise
+        return int(values["expected"]) + 1
+
     def is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
@@ -182,7 +212,7 @@ class PostgresDialect(Dialect):
     # SERIALIZABLE (a role's default may be either) the loser would get a serialization
     # failure instead, so every write transaction says which level it relies on.
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
-    writes_in_one_statement = True
+    one_statement_append = "cte"
     schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
     table_exists = "SELECT to_regclass(:name)::text WHERE to_regclass(:name) IS NOT NULL"
 
@@ -214,6 +244,12 @@ class PostgresDialect(Dialect):
 
     def is_unique_violation(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == "23505"
+
+    async def append_at_revision(
+        self, connection: Connection, statement: str, values: dict[str, Any]
+    ) -> int | None:
+        revision = await connection.fetch_val(statement, values)
+        return None if revision is None else int(revision)
 
     def is_alive(self, connection: Connection) -> bool:
         import asyncpg

@@ -52,13 +52,25 @@ def migration_files(dialect_name: str) -> dict[int, Traversable]:
 
 
 def split_statements(sql: str) -> list[str]:
-    """The statements of a migration file: each ends with ``;`` at the end of a line."""
-    without_comments = "\n".join(
-        line for line in sql.splitlines() if not line.lstrip().startswith("--")
-    )
-    return [
-        part.strip() for part in re.split(r";\s*$", without_comments, flags=re.M) if part.strip()
-    ]
+    """The statements of a migration file.
+
+    Each ends with ``;`` at the end of a line, except that a ``CREATE TRIGGER`` runs to its
+    ``END;`` line (its body holds statements of its own). ``--`` comment lines are dropped.
+    """
+    statements: list[str] = []
+    current: list[str] = []
+    for line in sql.splitlines():
+        if line.lstrip().startswith("--") or not (current or line.strip()):
+            continue
+        current.append(line)
+        in_trigger = current[0].lstrip().upper().startswith("CREATE TRIGGER")
+        ended = line.strip().upper() == "END;" if in_trigger else line.rstrip().endswith(";")
+        if ended:
+            statements.append("\n".join(current).strip()[: -1 if not in_trigger else None])
+            current = []
+    if any(line.strip() for line in current):
+        statements.append("\n".join(current).strip())
+    return statements
 
 
 async def stored_version(connection: Connection, dialect: Dialect, statements: Statements) -> int:

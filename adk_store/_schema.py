@@ -81,3 +81,35 @@ schema_versions = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("applied_time", sa.Double, nullable=False),
 )
+
+appends = sa.table(
+    "adk_appends",
+    *(
+        sa.column(name)
+        for name in (
+            "app_name",
+            "user_id",
+            "session_id",
+            "expected",
+            *(
+                "id",
+                "invocation_id",
+                "author",
+                "branch",
+                "timestamp",
+                "error_code",
+                "error_message",
+                "content",
+                "actions",
+                "extra_fields",
+            ),
+            "update_time",
+            "session_delta",
+            "app_state_delta",
+            "user_state_delta",
+        )
+    ),
+)
+"""SQLite only, and not part of ``metadata``: a view that is never read. Inserting a row into
+it runs its INSTEAD OF trigger (see ``migrations/sqlite``), which appends an event, bumps its
+session and merges the state deltas, so an append is one statement."""

@@ -469,7 +469,6 @@ class SessionService:
 
         async def append_at_revision(connection: Connection) -> int | None:
             """The one-statement append; ``None`` if the session moved on (nothing written)."""
-            assert sql.append_at_revision is not None
             values = {
                 **key,
                 **event_values,
@@ -480,11 +479,13 @@ class SessionService:
                 "user_state_delta": shared.user_json,
             }
             try:
-                revision = await connection.fetch_val(sql.append_at_revision, values)
+                revision = await self._dialect.append_at_revision(
+                    connection, sql.append_at_revision, values
+                )
             except Exception as error:
                 raise event_exists(error) or error from None
             if revision is not None:
-                return int(revision)
+                return revision
             stored = await connection.fetch_val(sql.select_revision, key)
             if stored is None:
                 raise SessionNotFoundError(*names)
@@ -525,10 +526,9 @@ class SessionService:
 
         async def append(pool: ConnectionPool) -> tuple[int, list[Event], Any]:
             async with pool.writer() as connection:
-                if sql.append_at_revision is not None:
-                    revision = await append_at_revision(connection)
-                    if revision is not None:
-                        return revision, [], None
+                revision = await append_at_revision(connection)
+                if revision is not None:
+                    return revision, [], None
                 return await append_in_transaction(connection)
 
         revision, missed, fresh_row = await self._call("append_event", append)

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ._dialects import Dialect
-from ._schema import app_states, events, schema_versions, sessions, user_states
+from ._schema import app_states, appends, events, schema_versions, sessions, user_states
 
 EVENT_COLUMNS = (
     "seq",
@@ -192,13 +192,15 @@ class Statements:
             )
         )
 
-        self.append_at_revision = (
-            self._sql(self._append_at_revision()) if dialect.writes_in_one_statement else None
+        self.append_at_revision = self._sql(
+            self._append_at_revision()
+            if dialect.one_statement_append == "cte"
+            else self._append_into_view()
         )
-        """The whole append as one statement, when the dialect allows: bump the session if it
-        is still at ``:expected``, insert the event with the new revision as its ``seq``, and
-        merge the app and user deltas (``NULL`` for none). Returns the new revision, or no row
-        when the session is missing or stale (and then nothing was written)."""
+        """The whole append as one statement: bump the session if it is still at
+        ``:expected``, insert the event with the new revision as its ``seq``, and merge the
+        app and user deltas (``NULL`` for none). Nothing is written when the session is
+        missing or has moved on. Run it with ``Dialect.append_at_revision``."""
 
         event_columns = [events.c[name] for name in EVENT_COLUMNS]
         of_session = sa.select(*event_columns).where(
@@ -278,6 +280,12 @@ class Statements:
         )
         return sa.select(bumped.c.revision).add_cte(
             inserted.cte("inserted"), app_upsert.cte("app_upsert"), user_upsert.cte("user_upsert")
+        )
+
+    def _append_into_view(self) -> sa.Insert:
+        """SQLite: an insert into ``adk_appends``, whose INSTEAD OF trigger does the append."""
+        return sa.insert(appends).values(
+            {column.name: sa.bindparam(column.name) for column in appends.columns}
         )
 
     def _upsert_from(
