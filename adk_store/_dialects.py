@@ -208,9 +208,11 @@ class SqliteDialect(Dialect):
 
 class PostgresDialect(Dialect):
     name = "postgresql"
-    # Stale appends are detected by the revision the UPDATE returns; under REPEATABLE READ or
-    # SERIALIZABLE (a role's default may be either) the loser would get a serialization
-    # failure instead, so every write transaction says which level it relies on.
+    # Stale appends are detected by re-checking the revision after waiting on the session's
+    # row lock; under REPEATABLE READ or SERIALIZABLE (a role's or database's default may be
+    # either) the loser would get a serialization failure instead. So every connection
+    # adk-store holds defaults to READ COMMITTED (one-statement appends run in an implicit
+    # transaction), and explicit write transactions say so too.
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
     one_statement_append = "cte"
     schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
@@ -218,6 +220,12 @@ class PostgresDialect(Dialect):
 
     def __init__(self) -> None:
         self.sqlalchemy = PGDialect(paramstyle="named")  # type: ignore[no-untyped-call]
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        # A connection of a shared pool gets this undone by the pool's RESET ALL on release.
+        await connection.execute(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"
+        )
 
     def insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)

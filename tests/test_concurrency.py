@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import anyio
@@ -13,7 +15,7 @@ import pytest
 import adk_store
 from adk_store import Event, EventActions, StaleSessionError
 
-from ._db import dump
+from ._db import dump, query
 
 APP = "app"
 
@@ -112,7 +114,7 @@ async def test_racing_writers_on_one_session_are_totally_ordered(
     service: adk_store.SessionService,
 ) -> None:
     session = await service.create_session(app_name=APP, user_id="u")
-    acknowledged: list[str] = []
+    acknowledged: dict[int, str] = {}  # revision the append got -> event id
     stale = 0
 
     async def writer(name: str) -> None:
@@ -124,7 +126,8 @@ async def test_racing_writers_on_one_session_are_totally_ordered(
             while True:
                 try:
                     await service.append_event(copy, event)
-                    acknowledged.append(event.id)
+                    assert copy.revision not in acknowledged
+                    acknowledged[copy.revision] = event.id
                     break
                 except StaleSessionError:
                     stale += 1
@@ -140,7 +143,9 @@ async def test_racing_writers_on_one_session_are_totally_ordered(
 
     loaded = await service.get_session(app_name=APP, user_id="u", session_id=session.id)
     assert loaded is not None
-    assert [e.id for e in loaded.events] == acknowledged
+    # Tasks may hear of their commits out of order; the revisions they were given may not.
+    assert sorted(acknowledged) == list(range(1, 25))
+    assert [e.id for e in loaded.events] == [acknowledged[r] for r in sorted(acknowledged)]
     assert loaded.state == {"a": 5, "b": 5, "c": 5, "d": 5}
     assert loaded.revision == 24
 
@@ -256,3 +261,66 @@ async def test_cancelled_append_is_all_or_nothing_and_the_service_still_works(
         assert await service.get_app_state(app_name=APP) == {}
     await service.append_event(loaded, Event())
     assert loaded.revision == len(stored) + 1
+
+
+def _hold_session_row_lock(dsn: str, locked: threading.Event, release: threading.Event) -> None:
+    """Bump every session's revision in a transaction kept open until ``release`` is set."""
+
+    async def hold() -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(dsn)
+        try:
+            async with connection.transaction():
+                await connection.execute("UPDATE adk_sessions SET revision = revision + 1")
+                locked.set()
+                await asyncio.get_running_loop().run_in_executor(None, release.wait)
+        finally:
+            await connection.close()
+
+    asyncio.run(hold())
+
+
+@pytest.mark.databases("postgresql")
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+async def test_stale_appends_raise_stale_whatever_the_default_isolation(
+    db_url: str, isolation: str
+) -> None:
+    name = db_url.rsplit("/", 1)[1]
+    await query(
+        db_url, f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = '{isolation}'"
+    )
+    dsn = db_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    async with adk_store.SessionService(db_url, create_schema=True) as service:
+        session = await service.create_session(app_name=APP, user_id="u")
+        locked, release = threading.Event(), threading.Event()
+        outcomes: list[str] = []
+
+        async def append() -> None:
+            try:
+                await service.append_event(
+                    session, Event(actions=EventActions(state_delta={"app:n": 1, "k": 1}))
+                )
+                outcomes.append("stored")
+            except StaleSessionError:
+                outcomes.append("stale")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(
+                anyio.to_thread.run_sync, _hold_session_row_lock, dsn, locked, release
+            )
+            await anyio.to_thread.run_sync(locked.wait)
+            for _ in range(3):
+                group.start_soon(append)
+            # Let go only once the appends wait on the session row's lock.
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            try:
+                for _ in range(3000):
+                    if (await query(db_url, waiting))[0][0] >= 3:
+                        break
+                    await anyio.sleep(0.01)
+                else:
+                    pytest.fail("the appends never waited on the session's row lock")
+            finally:
+                release.set()
+    assert outcomes == ["stale"] * 3
