@@ -159,7 +159,9 @@ def _event(
     row: tuple[Any, ...], content: JsonDict | None, actions: JsonDict, extra_fields: JsonDict
 ) -> Event:
     _seq, event_id, invocation_id, author, branch, timestamp, error_code, error_message = row[:8]
-    event = Event(
+    fields, extra = _split_modelled(extra_fields, _EXTRA_EVENT_FIELDS)
+    action_fields, action_extra = _split_modelled(actions, _ACTION_DEFAULTS)
+    return Event(
         id=event_id,
         invocation_id=invocation_id,
         author=author,
@@ -168,25 +170,18 @@ def _event(
         error_code=error_code,
         error_message=error_message,
         content=content,
-        actions=_actions_from_dict(actions),
+        actions=EventActions(**action_fields, extra=action_extra),
+        **fields,
+        extra=extra,
     )
-    _set_fields(event, extra_fields, _EXTRA_EVENT_FIELDS)
-    return event
 
 
-def _actions_from_dict(stored: JsonDict) -> EventActions:
-    actions = EventActions()
-    _set_fields(actions, stored, _ACTION_DEFAULTS)
-    return actions
-
-
-def _set_fields(target: Event | EventActions, stored: JsonDict, modelled: Container[str]) -> None:
-    """Set the modelled fields of ``target`` from ``stored``; the rest go to its ``extra``."""
-    for name, value in stored.items():
-        if name in modelled:
-            setattr(target, name, value)
-        else:
-            target.extra[name] = value
+def _split_modelled(stored: JsonDict, modelled: Container[str]) -> tuple[JsonDict, JsonDict]:
+    """``stored`` split into the fields a dataclass models and the rest (its ``extra``)."""
+    if all(name in modelled for name in stored):
+        return stored, {}
+    known = {name: value for name, value in stored.items() if name in modelled}
+    return known, {name: value for name, value in stored.items() if name not in modelled}
 
 
 def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
