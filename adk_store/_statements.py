@@ -270,6 +270,12 @@ class Statements:
             app_states,
             "app_state_delta",
             app_name=typed("app_name", app_states.c.app_name),
+        ).cte("app_upsert")
+        # Data-modifying CTEs run in no promised order. Reading app_upsert's result before
+        # touching the user row makes every writer lock session, app, user rows in that order
+        # (as create_session does), so concurrent writers cannot deadlock.
+        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
+            sa.literal_column("0")
         )
         user_upsert = self._upsert_from(
             bumped,
@@ -277,9 +283,10 @@ class Statements:
             "user_state_delta",
             app_name=typed("app_name", user_states.c.app_name),
             user_id=typed("user_id", user_states.c.user_id),
-        )
+            after=app_done,
+        ).cte("user_upsert")
         return sa.select(bumped.c.revision).add_cte(
-            inserted.cte("inserted"), app_upsert.cte("app_upsert"), user_upsert.cte("user_upsert")
+            inserted.cte("inserted"), app_upsert, user_upsert
         )
 
     def _append_into_view(self) -> sa.Insert:
@@ -289,7 +296,12 @@ class Statements:
         )
 
     def _upsert_from(
-        self, bumped: sa.CTE, table: sa.Table, delta: str, **key: sa.ColumnElement[Any]
+        self,
+        bumped: sa.CTE,
+        table: sa.Table,
+        delta: str,
+        after: sa.ColumnElement[bool] | None = None,
+        **key: sa.ColumnElement[Any],
     ) -> Any:
         """Merge ``:delta`` into ``table``'s row for ``key`` once ``bumped`` has a row."""
         delta_json = self._dialect.json_param(delta)
@@ -297,7 +309,7 @@ class Statements:
             [*key, "state", "update_time"],
             sa.select(*key.values(), delta_json, sa.cast(sa.bindparam("update_time"), sa.Double))
             .select_from(bumped)
-            .where(delta_json.is_not(None)),
+            .where(delta_json.is_not(None), *([] if after is None else [after])),
         )
         return insert.on_conflict_do_update(
             index_elements=list(key),
@@ -305,7 +317,7 @@ class Statements:
                 "state": self._dialect.merge_json(table.c.state, insert.excluded.state),
                 "update_time": insert.excluded.update_time,
             },
-        )
+        ).returning(table.c.app_name)
 
     def _upsert_state(self, table: sa.Table, **key: Any) -> str:
         insert = self._dialect.insert(table).values(

@@ -324,3 +324,28 @@ async def test_stale_appends_raise_stale_whatever_the_default_isolation(
             finally:
                 release.set()
     assert outcomes == ["stale"] * 3
+
+
+async def test_creates_and_appends_sharing_app_and_user_rows_never_deadlock(
+    service: adk_store.SessionService,
+) -> None:
+    sessions = [await service.create_session(app_name=APP, user_id="u") for _ in range(4)]
+
+    async def appender(session: adk_store.Session) -> None:
+        for step in range(25):
+            delta = {"app:a": step, "user:b": step}
+            await service.append_event(session, Event(actions=EventActions(state_delta=delta)))
+
+    async def creator() -> None:
+        for step in range(25):
+            await service.create_session(
+                app_name=APP, user_id="u", state={"app:c": step, "user:d": step}
+            )
+
+    async with anyio.create_task_group() as group:
+        for session in sessions:
+            group.start_soon(appender, session)
+        for _ in range(2):
+            group.start_soon(creator)
+    assert await service.get_app_state(app_name=APP) == {"a": 24, "c": 24}
+    assert await service.get_user_state(app_name=APP, user_id="u") == {"b": 24, "d": 24}
