@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
 from databases.core import Connection
 from sqlalchemy.dialects import postgresql, sqlite
@@ -256,7 +257,10 @@ class PostgresDialect(Dialect):
     async def append_at_revision(
         self, connection: Connection, statement: str, values: dict[str, Any]
     ) -> int | None:
-        revision = await connection.fetch_val(statement, values)
+        # The statement commits on its own; shielded, so that a caller cancelled while it
+        # runs still learns (and records) that it committed instead of being left guessing.
+        with anyio.CancelScope(shield=True):
+            revision = await connection.fetch_val(statement, values)
         return None if revision is None else int(revision)
 
     def is_alive(self, connection: Connection) -> bool:

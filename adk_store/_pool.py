@@ -34,28 +34,46 @@ class _Slots:
     """Up to ``size`` held connections, each used by one operation at a time."""
 
     def __init__(
-        self, database: databases.Database, prepare: Prepare, is_alive: IsAlive, size: int
+        self,
+        database: databases.Database,
+        prepare: Prepare,
+        is_alive: IsAlive,
+        size: int,
+        *,
+        irreplaceable: bool = False,
     ) -> None:
+        """``irreplaceable``: the connection *is* the database (in-memory SQLite), so it is
+        kept after failures rather than replaced by a new, empty one."""
         self._database = database
         self._prepare = prepare
         self._is_alive = is_alive
+        self._irreplaceable = irreplaceable
         self._idle: list[Connection] = []
         self._open: set[Connection] = set()
         self._available = asyncio.Semaphore(size)
+        self._closed = False
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         async with self._available:
+            if self._closed:
+                raise AdkStoreError("the service is closed; create a new SessionService")
             connection = await self._checkout()
             try:
                 yield connection
             except BaseException as error:
-                if isinstance(error, AdkStoreError) and not isinstance(error, DatabaseError):
+                caller_mistake = isinstance(error, AdkStoreError) and not isinstance(
+                    error, DatabaseError
+                )
+                if (caller_mistake or self._irreplaceable) and not self._closed:
                     self._idle.append(connection)
                 else:
                     await self._discard(connection)
                 raise
-            self._idle.append(connection)
+            if self._closed:
+                await self._discard(connection)
+            else:
+                self._idle.append(connection)
 
     async def _checkout(self) -> Connection:
         while self._idle:
@@ -86,9 +104,11 @@ class _Slots:
             await connection.__aexit__(None, None, None)
 
     async def close(self) -> None:
-        for connection in list(self._open):
+        """Close the idle connections now; one in use is closed when its operation ends."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for connection in idle:
             await self._discard(connection)
-        self._idle.clear()
 
 
 class ConnectionPool:
@@ -107,7 +127,9 @@ class ConnectionPool:
         """``single_writer``: writes take turns on one connection (SQLite).
         ``shared``: one connection serves everything (an in-memory SQLite database)."""
         if shared:
-            self._readers = self._writers = _Slots(database, prepare, is_alive, 1)
+            self._readers = self._writers = _Slots(
+                database, prepare, is_alive, 1, irreplaceable=True
+            )
         elif single_writer:
             self._readers = _Slots(database, prepare, is_alive, size)
             self._writers = _Slots(database, prepare, is_alive, 1)

@@ -7,9 +7,11 @@ operation therefore runs as its own asyncio task on *the service's loop*:
 * under trio, it is a private asyncio loop in a daemon thread (:class:`ThreadRunner`); the trio
   task waits for the result without blocking its own loop.
 
-Either way, when the caller is cancelled the operation's task is cancelled exactly once and the
-caller waits, shielded, until the task has finished rolling back. So a cancelled call leaves
-the database as it was and the connection clean, and the next call works.
+Either way, when the caller is cancelled the operation is cancelled through an anyio cancel
+scope around it, and the caller waits, shielded, until it has finished. Because the scope is
+anyio's, the operation's own shielded sections (a ``COMMIT`` once sent, a ``ROLLBACK``) run to
+their end. So a cancelled call either rolled back completely or committed completely (and then
+finished its in-memory bookkeeping); the connection is clean and the next call works.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import contextlib
 import contextvars
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import anyio
 import sniffio
@@ -47,8 +49,31 @@ def open_runner() -> Runner:
     raise AdkStoreError(f"adk-store runs under asyncio or trio, not {library!r}")
 
 
-async def _as_task_result(operation: Callable[[], Awaitable[T]]) -> T:
-    return await operation()
+class _Cancelled(Exception):
+    """The operation stopped because its caller was cancelled."""
+
+
+class _Operation(Generic[T]):
+    """One operation as an asyncio task whose cancellation goes through an anyio scope."""
+
+    def __init__(self, operation: Callable[[], Awaitable[T]]) -> None:
+        self._operation = operation
+        self._scope: anyio.CancelScope | None = None
+        self._cancel_requested = False
+
+    async def main(self) -> T:
+        with anyio.CancelScope() as scope:
+            self._scope = scope
+            if self._cancel_requested:
+                scope.cancel()
+            return await self._operation()
+        raise _Cancelled
+
+    def cancel(self) -> None:
+        """Ask the operation to stop; call it on the loop the operation runs on."""
+        self._cancel_requested = True
+        if self._scope is not None:
+            self._scope.cancel()
 
 
 class AsyncioRunner:
@@ -64,11 +89,12 @@ class AsyncioRunner:
             raise AdkStoreError(
                 "this service was opened on another event loop; open one service per loop"
             )
-        task = self._loop.create_task(_as_task_result(operation))
+        call = _Operation(operation)
+        task = self._loop.create_task(call.main())
         try:
             return await asyncio.shield(task)
         except asyncio.CancelledError:
-            task.cancel()
+            call.cancel()
             await _wait_shielded(task)
             raise
 
@@ -80,10 +106,8 @@ async def _wait_shielded(task: asyncio.Task[Any]) -> None:
     """Wait until ``task`` is done, ignoring further cancellation of the waiter."""
     with anyio.CancelScope(shield=True):
         while not task.done():
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait({task})
-            except asyncio.CancelledError:
-                continue
     if not task.cancelled():
         task.exception()
 
@@ -92,24 +116,22 @@ class _Call:
     """One operation submitted from trio to the loop thread."""
 
     def __init__(self, operation: Callable[[], Awaitable[Any]], on_done: Callable[[], None]):
-        self._operation = operation
+        self._operation = _Operation(operation)
         self._on_done = on_done
-        self._task: asyncio.Task[Any] | None = None
         self.outcome: tuple[bool, Any] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(_as_task_result(self._operation))
+        task = asyncio.get_running_loop().create_task(self._operation.main())
         # A done callback, not a try/finally in the task: a task cancelled before its first
         # step never runs its body, but its callbacks always run.
-        self._task.add_done_callback(self._finish)
+        task.add_done_callback(self._finish)
 
     def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self._operation.cancel()
 
     def _finish(self, task: asyncio.Task[Any]) -> None:
         if task.cancelled():
-            self.outcome = (False, asyncio.CancelledError())
+            self.outcome = (False, _Cancelled())
         elif task.exception() is not None:
             self.outcome = (False, task.exception())
         else:
@@ -127,6 +149,13 @@ class ThreadRunner:
         )
         self._thread.start()
 
+    def _submit(self, callback: Callable[[], None]) -> None:
+        # A fresh context: the caller's says "trio" to sniffio, and the loop thread is asyncio.
+        try:
+            self._loop.call_soon_threadsafe(callback, context=contextvars.Context())
+        except RuntimeError:
+            raise AdkStoreError("the service is closed") from None
+
     async def run(self, operation: Callable[[], Awaitable[T]]) -> T:
         import trio
 
@@ -140,12 +169,11 @@ class ThreadRunner:
                 token.run_sync_soon(done.set)
 
         call = _Call(operation, wake)
-        # A fresh context: the caller's says "trio" to sniffio, and the loop thread is asyncio.
-        self._loop.call_soon_threadsafe(call.start, context=contextvars.Context())
+        self._submit(call.start)
         try:
             await done.wait()
         except trio.Cancelled:
-            self._loop.call_soon_threadsafe(call.cancel)
+            self._submit(call.cancel)
             with trio.CancelScope(shield=True):
                 await done.wait()
             raise
@@ -153,13 +181,26 @@ class ThreadRunner:
         succeeded, value = call.outcome
         if succeeded:
             return value  # type: ignore[no-any-return]
-        if isinstance(value, asyncio.CancelledError):
+        if isinstance(value, _Cancelled):
             raise AdkStoreError("the operation was cancelled inside adk-store") from value
         raise value
 
     async def aclose(self) -> None:
+        """Cancel what still runs on the loop, wait for it, then stop the loop and thread."""
+
+        async def drain() -> None:
+            current = asyncio.current_task()
+            pending = [task for task in asyncio.all_tasks() if task is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            await self._loop.shutdown_asyncgens()
+            await self._loop.shutdown_default_executor()
+
         def stop() -> None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+            with contextlib.suppress(RuntimeError):
+                asyncio.run_coroutine_threadsafe(drain(), self._loop).result()
+                self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
             self._loop.close()
 

@@ -37,6 +37,9 @@ from ._transactions import write_transaction
 
 T = TypeVar("T")
 
+MAX_ROWS = 2**62
+"""Counts above this (a row limit must fit a signed 64-bit integer) mean "all"."""
+
 MAX_ID_CHARS = 255
 MAX_ID_BYTES = 640
 """Ids are bounded so that the four-part event key fits PostgreSQL's b-tree entry limit."""
@@ -97,6 +100,10 @@ class SessionService:
         self._opening: anyio.Event | None = None
         self._connected_database = False
         self._closed = False
+        self._closing: anyio.Event | None = None
+        self._in_flight = 0
+        """Calls running on the runner; ``close()`` waits until there are none."""
+        self._drained: anyio.Event | None = None
 
     @property
     def dialect_name(self) -> str:
@@ -119,14 +126,12 @@ class SessionService:
 
     async def open(self) -> None:
         """Connect, and check (or create) the schema. Called for you on first use."""
+        while self._opening is not None:
+            # Another caller is opening; if it fails or is cancelled, try again ourselves.
+            await self._opening.wait()
         if self._closed:
             raise AdkStoreError("the service is closed; create a new SessionService")
         if self._runner is not None:
-            return
-        if self._opening is not None:
-            await self._opening.wait()
-            if self._runner is None:
-                raise AdkStoreError("the service failed to open; see the first caller's error")
             return
         self._opening = anyio.Event()
         runner = open_runner()
@@ -148,19 +153,32 @@ class SessionService:
             self._opening = None
 
     async def close(self) -> None:
-        """Release held connections; disconnect the database if the service connected it.
+        """Wait for the calls in progress, release held connections, and disconnect the
+        database if the service connected it.
 
-        A closed service stays closed: later calls raise :class:`AdkStoreError`.
+        New calls are refused from the moment ``close()`` is called; a closed service stays
+        closed (later calls raise :class:`AdkStoreError`).
         """
         self._closed = True
-        runner, self._runner = self._runner, None
-        if runner is None:
-            return
         with anyio.CancelScope(shield=True):
+            if self._closing is not None:
+                await self._closing.wait()
+                return
+            self._closing = anyio.Event()
             try:
-                await runner.run(self._disconnect)
+                while self._opening is not None:
+                    await self._opening.wait()
+                if self._in_flight:
+                    self._drained = anyio.Event()
+                    await self._drained.wait()
+                runner, self._runner = self._runner, None
+                if runner is not None:
+                    try:
+                        await runner.run(self._disconnect)
+                    finally:
+                        await runner.aclose()
             finally:
-                await runner.aclose()
+                self._closing.set()
 
     async def _connect(self) -> None:
         if not self._database.is_connected:
@@ -198,20 +216,25 @@ class SessionService:
         if self._runner is None:
             await self.open()
         runner = self._runner
-        if runner is None:
-            raise AdkStoreError("the service is closed")
+        if runner is None or self._closed:
+            raise AdkStoreError("the service is closed; create a new SessionService")
 
         async def with_pool() -> T:
             if self._pool is None:
                 raise AdkStoreError("the service is closed")
             return await operation(self._pool)
 
+        self._in_flight += 1
         try:
             return await runner.run(with_pool)
         except AdkStoreError:
             raise
         except Exception as error:
             raise DatabaseError(f"{what} failed: {type(error).__name__}: {error}") from error
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight and self._drained is not None:
+                self._drained.set()
 
     async def _stored_schema_version(self) -> int:
         async def read(pool: ConnectionPool) -> int:
@@ -391,7 +414,7 @@ class SessionService:
         if limit is None:
             query = queries[0]
         else:
-            values["limit"] = limit + 1
+            values["limit"] = min(limit, MAX_ROWS) + 1
             query = queries[1]
             if page_token is not None:
                 values.update(_decode_page_token(page_token, with_user_id=user_id is None))
@@ -524,26 +547,34 @@ class SessionService:
                 row = await connection.fetch_one(sql.select_session, key)
                 return revision, events_from_rows(missed), row
 
-        async def append(pool: ConnectionPool) -> tuple[int, list[Event], Any]:
+        def record(revision: int, missed: list[Event], fresh_row: Any) -> None:
+            """Bring the caller's objects up to date with what was just committed."""
+            event.actions.state_delta = stored_actions.state_delta
+            if fresh_row is not None:
+                temp_state = {
+                    key: value for key, value in session.state.items() if key.startswith("temp:")
+                }
+                session.state = session_from_row(fresh_row, []).state
+                session.state.update(temp_state)
+                session.events.extend(missed)
+            session.state.update(full_delta)
+            session.events.append(event)
+            session.last_update_time = timestamp
+            session.revision = revision
+
+        async def append(pool: ConnectionPool) -> None:
             async with pool.writer() as connection:
                 revision = await append_at_revision(connection)
-                if revision is not None:
-                    return revision, [], None
-                return await append_in_transaction(connection)
+                outcome = (
+                    (revision, [], None)
+                    if revision is not None
+                    else await append_in_transaction(connection)
+                )
+            # Recorded here, with no await after the commit: a caller cancelled once the
+            # commit was under way still finds its session matching what was stored.
+            record(*outcome)
 
-        revision, missed, fresh_row = await self._call("append_event", append)
-        event.actions.state_delta = stored_actions.state_delta
-        if fresh_row is not None:
-            temp_state = {
-                key: value for key, value in session.state.items() if key.startswith("temp:")
-            }
-            session.state = session_from_row(fresh_row, []).state
-            session.state.update(temp_state)
-            session.events.extend(missed)
-        session.state.update(full_delta)
-        session.events.append(event)
-        session.last_update_time = timestamp
-        session.revision = revision
+        await self._call("append_event", append)
         return event
 
     # -- shared state ------------------------------------------------------------------------
@@ -607,7 +638,7 @@ def _check_recent(value: object) -> int | None:
         raise InvalidArgumentError(f"num_recent_events must be an int or None, not {value!r}")
     if value < 0:
         raise InvalidArgumentError(f"num_recent_events must not be negative, not {value}")
-    return value
+    return min(value, MAX_ROWS)
 
 
 def _check_timestamp(value: object, name: str) -> float | None:
@@ -628,18 +659,29 @@ def _encode_page_token(last: Session, *, with_user_id: bool) -> str:
 
 
 def _decode_page_token(token: str, *, with_user_id: bool) -> dict[str, Any]:
+    refused = InvalidArgumentError(
+        f"page_token {str(token)[:40]!r} is not a token list_sessions returned"
+    )
     try:
         position = json.loads(base64.urlsafe_b64decode(token.encode()))
-        values: dict[str, Any]
-        if with_user_id:
-            after_time, after_user_id, after_id = position
-            values = {"after_user_id": str(after_user_id)}
-        else:
-            after_time, after_id = position
-            values = {}
-        values.update({"after_time": float(after_time), "after_id": str(after_id)})
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidArgumentError(
-            f"page_token {token[:40]!r} is not a token list_sessions returned"
-        ) from None
+    except (ValueError, TypeError, AttributeError, binascii.Error):
+        raise refused from None
+    if not isinstance(position, list) or len(position) != (3 if with_user_id else 2):
+        raise refused
+    after_time, *ids = position
+    if (
+        isinstance(after_time, bool)
+        or not isinstance(after_time, (int, float))
+        or not all(isinstance(part, str) for part in ids)
+    ):
+        raise refused
+    try:
+        after_time = float(after_time)
+    except OverflowError:
+        raise refused from None
+    if not math.isfinite(after_time):
+        raise refused
+    values: dict[str, Any] = {"after_time": after_time, "after_id": ids[-1]}
+    if with_user_id:
+        values["after_user_id"] = ids[0]
     return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -19,20 +20,33 @@ if TYPE_CHECKING:
 async def write_transaction(connection: Connection, dialect: Dialect) -> AsyncIterator[None]:
     """Run the block in one transaction that takes the write lock up front.
 
-    Anything raised in the block, cancellation included, rolls the transaction back; the
-    rollback itself is shielded so a cancelled caller cannot leave it half done. If even the
-    rollback fails, :class:`DatabaseError` is raised and the connection must not be reused.
+    Anything raised in the block, cancellation included, rolls the transaction back. Once the
+    block has finished, ``COMMIT`` is shielded: a cancellation arriving then waits for the
+    commit instead of leaving its outcome unknown. Rollbacks are shielded too; if one fails,
+    :class:`DatabaseError` is raised and the connection must not be reused.
     """
     await connection.execute(dialect.begin_write)
     try:
         yield
-        await connection.execute("COMMIT")
     except BaseException:
-        with anyio.CancelScope(shield=True):
-            try:
-                await connection.execute("ROLLBACK")
-            except Exception as rollback_error:
-                raise DatabaseError(
-                    f"rolling back failed ({rollback_error}); the connection was dropped"
-                ) from rollback_error
+        await _roll_back(connection)
         raise
+    try:
+        with anyio.CancelScope(shield=True):
+            await connection.execute("COMMIT")
+    except BaseException:
+        # The failed COMMIT may have ended the transaction already; its error is the one
+        # to report, and the pool drops the connection either way.
+        with contextlib.suppress(DatabaseError):
+            await _roll_back(connection)
+        raise
+
+
+async def _roll_back(connection: Connection) -> None:
+    with anyio.CancelScope(shield=True):
+        try:
+            await connection.execute("ROLLBACK")
+        except Exception as rollback_error:
+            raise DatabaseError(
+                f"rolling back failed ({rollback_error}); the connection was dropped"
+            ) from rollback_error
