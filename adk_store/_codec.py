@@ -186,9 +186,17 @@ def _split_modelled(stored: JsonDict, modelled: Container[str]) -> tuple[JsonDic
 
 def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
     """A :class:`Session` from a row in ``SESSION_COLUMNS`` order."""
-    app_name, user_id, session_id, session_state, revision, update_time, app_state, user_state = (
-        row_values(row)
-    )
+    (
+        app_name,
+        user_id,
+        session_id,
+        session_state,
+        revision,
+        update_time,
+        app_state,
+        user_state,
+        create_time,
+    ) = row_values(row)
     return Session(
         id=session_id,
         app_name=app_name,
@@ -199,4 +207,5 @@ def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
         events=events,
         last_update_time=update_time,
         revision=revision,
+        create_time=create_time,
     )

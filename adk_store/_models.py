@@ -85,6 +85,10 @@ class Session:
     events: list[Event] = field(default_factory=list)
     last_update_time: float = 0.0
     revision: int = 0
+    create_time: float | None = None
+    """When the stored session was created. With ``revision`` it names the stored version this
+    object reflects: a session deleted and created again under the same id is another one.
+    ``None`` (a session built by hand) skips that check."""
 
 
 @dataclass(frozen=True)

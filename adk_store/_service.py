@@ -17,7 +17,7 @@ import databases
 from databases.core import Connection
 
 from . import _migrations
-from ._codec import RowCodec, events_from_rows, session_from_row
+from ._codec import RowCodec, events_from_rows, row_values, session_from_row
 from ._dialects import Dialect, SqliteOptions, dialect_for
 from ._errors import (
     AdkStoreError,
@@ -302,6 +302,7 @@ class SessionService:
             ),
             last_update_time=now,
             revision=0,
+            create_time=now,
         )
 
     async def _merge_shared_state(
@@ -480,6 +481,7 @@ class SessionService:
         shared = self._shared_delta(scoped, where)
         key = {"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id}
         expected = session.revision
+        created = _check_timestamp(session.create_time, "session.create_time")
         sql = self._statements
 
         names = (session.app_name, session.user_id, session.id)
@@ -496,6 +498,7 @@ class SessionService:
                 **key,
                 **event_values,
                 "expected": expected,
+                "created": created,
                 "session_delta": session_delta,
                 "update_time": timestamp,
                 "app_state_delta": shared.app_json,
@@ -509,12 +512,16 @@ class SessionService:
                 raise event_exists(error) or error from None
             if revision is not None:
                 return revision
-            stored = await connection.fetch_val(sql.select_revision, key)
+            stored = await connection.fetch_one(sql.select_revision, key)
             if stored is None:
                 raise SessionNotFoundError(*names)
-            if not allow:
+            stored_revision, stored_create_time = row_values(stored)
+            recreated = created is not None and stored_create_time != created
+            if recreated or not allow:
+                # A session deleted and created again is another session: never append to
+                # it through a copy of the old one, even when stale appends are allowed.
                 raise StaleSessionError(
-                    *names, expected_revision=expected, stored_revision=int(stored)
+                    *names, expected_revision=expected, stored_revision=int(stored_revision)
                 )
             return None
 
@@ -523,7 +530,12 @@ class SessionService:
             async with write_transaction(connection, self._dialect):
                 revision = await connection.fetch_val(
                     sql.bump_session,
-                    {**key, "session_delta": session_delta, "update_time": timestamp},
+                    {
+                        **key,
+                        "session_delta": session_delta,
+                        "update_time": timestamp,
+                        "created": created,
+                    },
                 )
                 if revision is None:
                     raise SessionNotFoundError(*names)
@@ -554,7 +566,9 @@ class SessionService:
                 temp_state = {
                     key: value for key, value in session.state.items() if key.startswith("temp:")
                 }
-                session.state = session_from_row(fresh_row, []).state
+                fresh = session_from_row(fresh_row, [])
+                session.state = fresh.state
+                session.create_time = fresh.create_time
                 session.state.update(temp_state)
                 session.events.extend(missed)
             session.state.update(full_delta)

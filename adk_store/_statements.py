@@ -38,6 +38,7 @@ SESSION_COLUMNS = (
     "update_time",
     "app_state",
     "user_state",
+    "create_time",
 )
 """Session columns (with the merged scopes) in the order every session query returns them."""
 
@@ -52,6 +53,16 @@ def _session_key(table: sa.Table, id_column: str = "id") -> sa.ColumnElement[boo
         table.c.user_id == sa.bindparam("user_id"),
         table.c[id_column] == sa.bindparam("session_id"),
     )
+
+
+def _same_incarnation() -> sa.ColumnElement[bool]:
+    """The session row is the one ``:created`` (its create time) names, when given.
+
+    Revisions restart at 0 when a session is deleted and created again under the same id; the
+    create time tells the two apart, so a copy of the old one cannot append to the new one.
+    """
+    created = sa.cast(sa.bindparam("created"), sa.Double)
+    return sa.or_(created.is_(None), sessions.c.create_time == created)
 
 
 class Statements:
@@ -71,6 +82,7 @@ class Statements:
                 sessions.c.update_time,
                 app_states.c.state,
                 user_states.c.state,
+                sessions.c.create_time,
             )
             .select_from(sessions)
             .outerjoin(app_states, app_states.c.app_name == sessions.c.app_name)
@@ -155,11 +167,11 @@ class Statements:
         )
         self.delete_session = self._sql(sa.delete(sessions).where(_session_key(sessions)))
         self.select_revision = self._sql(
-            sa.select(sessions.c.revision).where(_session_key(sessions))
+            sa.select(sessions.c.revision, sessions.c.create_time).where(_session_key(sessions))
         )
         self.bump_session = self._sql(
             sa.update(sessions)
-            .where(_session_key(sessions))
+            .where(_session_key(sessions), _same_incarnation())
             .values(
                 state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
@@ -236,7 +248,11 @@ class Statements:
         json_param = self._dialect.json_param
         bumped = (
             sa.update(sessions)
-            .where(_session_key(sessions), sessions.c.revision == sa.bindparam("expected"))
+            .where(
+                _session_key(sessions),
+                sessions.c.revision == sa.bindparam("expected"),
+                _same_incarnation(),
+            )
             .values(
                 state=self._dialect.merge_json(sessions.c.state, json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),

@@ -15,6 +15,7 @@ import pytest
 import adk_store
 from adk_store import Event, EventActions, StaleSessionError
 
+from ._cancel import cancel_after
 from ._db import dump, query
 
 APP = "app"
@@ -240,19 +241,12 @@ async def test_cancelled_append_is_all_or_nothing_and_the_service_still_works(
 ) -> None:
     session = await service.create_session(app_name=APP, user_id="u")
     event = Event(actions=EventActions(state_delta={"k": 1, "app:k": 1, "user:k": 1}))
-    with anyio.CancelScope() as scope:
-
-        async def cancel_later() -> None:
-            for _ in range(checkpoints):
-                await anyio.lowlevel.checkpoint()
-            scope.cancel()
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(cancel_later)
-            await service.append_event(session, event)
+    await cancel_after(checkpoints, lambda: service.append_event(session, event))
+    # The session object matches the database whichever way the append went.
     loaded = await service.get_session(app_name=APP, user_id="u", session_id=session.id)
     assert loaded is not None
     stored = [e.id for e in loaded.events]
+    assert [e.id for e in session.events] == stored
     if stored:
         assert stored == [event.id]
         assert loaded.state == {"k": 1, "app:k": 1, "user:k": 1}
@@ -349,3 +343,20 @@ async def test_creates_and_appends_sharing_app_and_user_rows_never_deadlock(
             group.start_soon(creator)
     assert await service.get_app_state(app_name=APP) == {"a": 24, "c": 24}
     assert await service.get_user_state(app_name=APP, user_id="u") == {"b": 24, "d": 24}
+
+
+@pytest.mark.parametrize("allow_stale", [False, True])
+async def test_a_copy_of_a_deleted_session_cannot_append_to_its_successor(
+    service: adk_store.SessionService, db_url: str, allow_stale: bool
+) -> None:
+    old = await service.create_session(app_name=APP, user_id="u", session_id="s", state={"k": 1})
+    await service.delete_session(app_name=APP, user_id="u", session_id="s")
+    await service.create_session(app_name=APP, user_id="u", session_id="s", state={"k": "new"})
+    before = await dump(db_url)
+    # Both are at revision 0: only the create time tells them apart.
+    with pytest.raises(StaleSessionError):
+        await service.append_event(
+            old, Event(actions=EventActions(state_delta={"k2": 1})), allow_stale=allow_stale
+        )
+    assert await dump(db_url) == before
+    assert old.events == []

@@ -9,6 +9,8 @@ import pytest
 import adk_store
 from adk_store import AdkStoreError, Event, EventActions
 
+from ._cancel import cancel_after
+
 APP = "app"
 
 
@@ -88,18 +90,8 @@ async def test_an_in_memory_database_survives_cancelled_calls(
         "sqlite+aiosqlite:///:memory:", create_schema=True
     ) as service:
         session = await service.create_session(app_name=APP, user_id="u", state={"k": 0})
-        with anyio.CancelScope() as scope:
-
-            async def cancel_later() -> None:
-                for _ in range(checkpoints):
-                    await anyio.lowlevel.checkpoint()
-                scope.cancel()
-
-            async with anyio.create_task_group() as group:
-                group.start_soon(cancel_later)
-                await service.append_event(
-                    session, Event(actions=EventActions(state_delta={"k": 1}))
-                )
+        event = Event(actions=EventActions(state_delta={"k": 1}))
+        await cancel_after(checkpoints, lambda: service.append_event(session, event))
         loaded = await service.get_session(app_name=APP, user_id="u", session_id=session.id)
         assert loaded is not None
         assert loaded.revision == session.revision

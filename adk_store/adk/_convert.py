@@ -164,24 +164,32 @@ def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSessio
         events=[event_from_core(event, event_type) for event in session.events],
         last_update_time=session.last_update_time,
     )
-    remember_revision(adk_session, session.revision)
+    remember_revision(adk_session, session)
     return adk_session
 
 
-def remember_revision(session: AdkSession, revision: int) -> None:
-    """Record on ``session`` the stored revision it reflects.
+def remember_revision(session: AdkSession, stored: Session) -> None:
+    """Record on ``session`` the stored version (revision and create time) it reflects.
 
     google-adk's ``Session`` keeps a private storage marker for exactly this purpose; it is
     carried along when the session is copied, so a copy is checked for staleness too.
     """
-    session._storage_update_marker = f"{_REVISION_MARKER_PREFIX}{revision}"
+    session._storage_update_marker = (
+        f"{_REVISION_MARKER_PREFIX}{stored.revision}:{stored.create_time!r}"
+    )
 
 
-def remembered_revision(session: AdkSession) -> int | None:
-    """The revision :func:`remember_revision` recorded, or ``None`` for a session we did not
-    produce (built by hand, or loaded by another session service)."""
+def remembered_revision(session: AdkSession) -> tuple[int, float | None] | None:
+    """The revision and create time :func:`remember_revision` recorded, or ``None`` for a
+    session we did not produce (built by hand, or loaded by another session service)."""
     marker = session._storage_update_marker
     if marker is None or not marker.startswith(_REVISION_MARKER_PREFIX):
         return None
-    digits = marker[len(_REVISION_MARKER_PREFIX) :]
-    return int(digits) if digits.isdigit() else None
+    digits, _, create_time = marker[len(_REVISION_MARKER_PREFIX) :].partition(":")
+    if not digits.isdigit():
+        return None
+    try:
+        created = None if create_time in ("", "None") else float(create_time)
+    except ValueError:
+        return None
+    return int(digits), created

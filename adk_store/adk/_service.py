@@ -192,15 +192,17 @@ class AdkSessionService(BaseSessionService):
             return event
         self._apply_temp_state(session, event)
         event = self._trim_temp_delta_state(event)
-        expected_revision = remembered_revision(session)
-        if expected_revision is None:
-            expected_revision = await self._adopt(session)
+        version = remembered_revision(session)
+        if version is None:
+            version = await self._adopt(session)
+        expected_revision, create_time = version
         core_session = Session(
             id=session.id,
             app_name=session.app_name,
             user_id=session.user_id,
             last_update_time=session.last_update_time,
             revision=expected_revision,
+            create_time=create_time,
         )
         try:
             await self._core.append_event(core_session, event_to_core(event))
@@ -215,11 +217,12 @@ class AdkSessionService(BaseSessionService):
             self._catch_up(session, core_session)
         self._commit_event_to_session(session, event)
         session.last_update_time = core_session.last_update_time
-        remember_revision(session, core_session.revision)
+        remember_revision(session, core_session)
         return event
 
-    async def _adopt(self, session: AdkSession) -> int:
-        """The revision a session we did not produce stands for, if it is current.
+    async def _adopt(self, session: AdkSession) -> tuple[int, float | None]:
+        """The stored version (revision, create time) a session we did not produce stands
+        for, if it is current.
 
         It is current when it is at least as recent as storage, or holds exactly the stored
         events; otherwise appending to it would lose another writer's update.
@@ -236,7 +239,7 @@ class AdkSessionService(BaseSessionService):
             [event.id for event in session.events[-1:]] == [event.id for event in stored.events]
         )
         if session.last_update_time >= stored.last_update_time or holds_stored_events:
-            return stored.revision
+            return stored.revision, stored.create_time
         raise AdkStaleSessionError(
             session.app_name,
             session.user_id,

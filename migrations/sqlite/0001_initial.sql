@@ -62,12 +62,13 @@ CREATE INDEX ix_adk_events_timestamp ON adk_events (app_name, user_id, session_i
 
 -- adk_appends: a view that is never read. Inserting one row into it appends an event in one
 -- statement: its trigger refuses the append unless the session is at the expected revision,
--- then bumps the session, inserts the event with the new revision as its seq, and merges the
+-- (and, when given, created at NEW.created: a deleted and re-created session starts its
+-- revisions again), then bumps the session, inserts the event with the new revision as its seq, and merges the
 -- app and user state deltas (NULL for none). adk_json_merge is registered by adk-store on
 -- every connection it opens; the refusal text is the one adk-store looks for.
 CREATE VIEW adk_appends AS
 SELECT
-    NULL AS app_name, NULL AS user_id, NULL AS session_id, NULL AS expected,
+    NULL AS app_name, NULL AS user_id, NULL AS session_id, NULL AS expected, NULL AS created,
     NULL AS id, NULL AS invocation_id, NULL AS author, NULL AS branch, NULL AS timestamp,
     NULL AS error_code, NULL AS error_message, NULL AS content, NULL AS actions,
     NULL AS extra_fields, NULL AS update_time, NULL AS session_delta,
@@ -81,6 +82,7 @@ BEGIN
         SELECT 1 FROM adk_sessions
         WHERE app_name = NEW.app_name AND user_id = NEW.user_id AND id = NEW.session_id
             AND revision = NEW.expected
+            AND (NEW.created IS NULL OR create_time = NEW.created)
     );
     UPDATE adk_sessions
     SET state = adk_json_merge(state, NEW.session_delta),

@@ -128,6 +128,20 @@ async def test_a_superseded_session_raises_adk_stale_error(adk_service: AdkSessi
     await adk_service.append_event(first, state_event({"k": "again"}))
 
 
+async def test_a_session_deleted_and_created_again_is_another_session(
+    adk_service: AdkSessionService,
+) -> None:
+    old = await adk_service.create_session(app_name=APP, user_id="u1", session_id="s")
+    await adk_service.delete_session(app_name=APP, user_id="u1", session_id="s")
+    await adk_service.create_session(app_name=APP, user_id="u1", session_id="s", state={"k": 0})
+    with pytest.raises(AdkStaleSessionError):
+        await adk_service.append_event(old, state_event({"k": "from the old one"}))
+    loaded = await adk_service.get_session(app_name=APP, user_id="u1", session_id="s")
+    assert loaded is not None
+    assert loaded.state == {"k": 0}
+    assert loaded.events == []
+
+
 async def test_copies_of_a_session_are_checked_for_staleness(
     adk_service: AdkSessionService,
 ) -> None:
