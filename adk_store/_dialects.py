@@ -25,7 +25,6 @@ from sqlalchemy.engine import Dialect as SqlalchemyDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from ._errors import AdkStoreError, StateSerializationError
-from ._transactions import write_transaction
 
 APPEND_REFUSED = "adk-store: session missing or moved on"
 """What the ``adk_appends`` trigger raises (SQLite) when the session is not at the expected
@@ -192,10 +191,12 @@ class SqliteDialect(Dialect):
     async def append_at_revision(
         self, connection: Connection, statement: str, values: dict[str, Any]
     ) -> int | None:
-        # A lone statement would take the write lock only once it writes, and could then meet
-        # another process's commit; BEGIN IMMEDIATE waits for the lock first.
+        # One statement in autocommit mode is its own transaction: SQLite takes the write lock
+        # when the statement starts (waiting on the busy handler, retrying from a fresh
+        # snapshot, as BEGIN IMMEDIATE would), and the trigger's work commits or aborts whole.
+        # Shielded, as it commits on its own: a cancelled caller learns that it did.
         try:
-            async with write_transaction(connection, self):
+            with anyio.CancelScope(shield=True):
                 await connection.execute(statement, values)
         except sqlite3.IntegrityError as error:
             if str(error) == APPEND_REFUSED:

@@ -6,8 +6,8 @@ keeps per-connection settings (PRAGMAs, the JSON merge function) and saves those
 
 On SQLite all writes of one service go through one writer connection, one at a time, so writers
 in one process never meet SQLite's lock; readers use their own connections (WAL lets them read
-while a write is in progress). Writers in other processes wait on ``BEGIN IMMEDIATE`` with the
-busy timeout. On PostgreSQL every connection reads and writes.
+while a write is in progress). Writers in other processes wait for the write lock with the busy
+timeout. On PostgreSQL every connection reads and writes.
 
 A connection whose operation failed for any reason but a caller's mistake (one of adk-store's
 own errors, raised after a clean rollback) is closed rather than reused, so a broken or
