@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
 
 import anyio
 from databases.core import Connection
 
+from ._dialects import Dialect
 from ._errors import DatabaseError
-
-if TYPE_CHECKING:
-    from ._dialects import Dialect
 
 
 @asynccontextmanager
