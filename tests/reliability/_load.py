@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,21 @@ APP = "load-app"
 USERS = ("user-0", "user-1")
 SESSIONS = ("session-0", "session-1", "session-2", "session-3")
 NO_EVENTS = GetSessionConfig(num_recent_events=0)
+
+
+def worker_command(
+    db_url: str, anyio_backend: str, appends: int, writers: Iterable[int]
+) -> list[str]:
+    """The command that runs ``writers`` (each ``appends`` times) in a process of their own."""
+    return [
+        sys.executable,
+        "-m",
+        "tests.reliability._load_worker",
+        db_url,
+        anyio_backend,
+        str(appends),
+        ",".join(str(writer) for writer in writers),
+    ]
 
 
 def load_appends() -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from databases.core import Connection
 import adk_store
 from adk_store import Event, EventActions
 
-from ._load import APP, SESSIONS, USERS, create_sessions, session_of
+from ._load import APP, SESSIONS, USERS, create_sessions, session_of, worker_command
 from ._support import Call, QueryHook, asyncpg_dsn, database_name, raw_fetch, sqlite_path
 
 pytestmark = pytest.mark.reliability
@@ -160,15 +159,7 @@ WRITERS = 4
 
 async def _run_and_kill_writer(db_url: str, anyio_backend: str) -> list[list[Any]]:
     """Start a writer process, SIGKILL it after some acknowledged appends, return its acks."""
-    command = [
-        sys.executable,
-        "-m",
-        "tests.reliability._load_worker",
-        db_url,
-        anyio_backend,
-        "1000",
-        ",".join(str(writer) for writer in range(WRITERS)),
-    ]
+    command = worker_command(db_url, anyio_backend, 1000, range(WRITERS))
     output = ""
     async with await anyio.open_process(command, cwd=REPO_ROOT) as process:
         assert process.stdout is not None

@@ -9,7 +9,6 @@ and the stored history must be exactly the acknowledged appends in revision orde
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import anyio
@@ -17,7 +16,15 @@ import pytest
 
 import adk_store
 
-from ._load import Ack, WriterLog, create_sessions, load_appends, run_writer, verify_load
+from ._load import (
+    Ack,
+    WriterLog,
+    create_sessions,
+    load_appends,
+    run_writer,
+    verify_load,
+    worker_command,
+)
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
@@ -67,16 +74,8 @@ async def test_concurrent_processes_keep_every_acknowledged_append(
     outputs: list[str] = []
 
     async def worker(process: int) -> None:
-        writers = ",".join(str(w) for w in range(process, WRITERS, PROCESSES))
-        command = [
-            sys.executable,
-            "-m",
-            "tests.reliability._load_worker",
-            db_url,
-            anyio_backend,
-            str(appends),
-            writers,
-        ]
+        writers = range(process, WRITERS, PROCESSES)
+        command = worker_command(db_url, anyio_backend, appends, writers)
         finished = await anyio.run_process(command, cwd=REPO_ROOT, check=False)
         stderr = finished.stderr.decode(errors="replace")
         assert finished.returncode == 0, f"worker {process} failed:\n{stderr}"
