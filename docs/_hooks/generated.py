@@ -1,0 +1,86 @@
+"""MkDocs hook: reference sections generated from the program itself, so they cannot drift.
+
+* ``<!-- generated: adk-store --help -->``: one section per command with the exact text
+  ``--help`` prints for it.
+* ``<!-- generated: migrations -->``: every versioned migration shipped in ``migrations/``,
+  per database, with its SQL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+CLI_MARKER = "<!-- generated: adk-store --help -->"
+MIGRATIONS_MARKER = "<!-- generated: migrations -->"
+PROGRAM = "adk-store"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def on_page_markdown(markdown: str, **kwargs: Any) -> str:
+    if CLI_MARKER in markdown:
+        markdown = markdown.replace(CLI_MARKER, cli_reference())
+    if MIGRATIONS_MARKER in markdown:
+        markdown = markdown.replace(MIGRATIONS_MARKER, migrations_reference())
+    return markdown
+
+
+def cli_reference() -> str:
+    return "\n".join(
+        f"## `{command}`\n\n```text\n{help_text.rstrip()}\n```\n"
+        for command, help_text in command_help()
+    )
+
+
+def migrations_reference() -> str:
+    sections = []
+    for dialect_dir in sorted(MIGRATIONS.iterdir()):
+        sections.append(f"## {dialect_dir.name}\n")
+        for script in sorted(dialect_dir.glob("*.sql")):
+            sections.append(
+                f"### `{dialect_dir.name}/{script.name}`\n\n"
+                f"```sql\n{script.read_text().rstrip()}\n```\n"
+            )
+    return "\n".join(sections)
+
+
+def command_help() -> Iterator[tuple[str, str]]:
+    """``(command line, help text)`` for the program and each of its commands."""
+    try:
+        from adk_store.cli import cli
+    except ImportError:
+        yield from _argparse_help()
+    else:
+        yield from _click_help(cli, [PROGRAM], None)
+
+
+def _click_help(command: Any, path: list[str], parent: Any) -> Iterator[tuple[str, str]]:
+    import click
+
+    context = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100)
+    yield " ".join(path), command.get_help(context)
+    if isinstance(command, click.Group):
+        for name in command.list_commands(context):
+            subcommand = command.get_command(context, name)
+            if subcommand is not None and not subcommand.hidden:
+                yield from _click_help(subcommand, [*path, name], context)
+
+
+def _argparse_help() -> Iterator[tuple[str, str]]:
+    from adk_store.__main__ import main
+
+    def help_of(arguments: list[str]) -> str:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed), contextlib.suppress(SystemExit):
+            main([*arguments, "--help"])
+        return printed.getvalue()
+
+    top = help_of([])
+    yield PROGRAM, top
+    listed = re.search(r"\{([\w,-]+)\}", top)
+    for name in listed.group(1).split(",") if listed else []:
+        yield f"{PROGRAM} {name}", help_of([name])
