@@ -90,3 +90,15 @@ def _closing(lines: list[str], start: int, pattern: re.Pattern[str], page: Path)
         if pattern.match(lines[index]):
             return index
     raise ValueError(f"{page}:{start}: block never closed")
+
+
+def titled_block(page: Path, title: str) -> str:
+    """The code of the page's fenced block shown with ``title="<title>"``."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        fence = _FENCE.match(line)
+        if fence and f'title="{title}"' in line:
+            closing = re.compile(rf"^{re.escape(fence.group('indent'))}{fence.group('fence')}\s*$")
+            end = _closing(lines, index + 1, closing, page)
+            return "\n".join(lines[index + 1 : end])
+    raise LookupError(f"{page}: no block titled {title!r}")
