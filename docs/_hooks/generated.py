@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +76,8 @@ def _argparse_help() -> Iterator[tuple[str, str]]:
 
     def help_of(arguments: list[str]) -> str:
         printed = io.StringIO()
+        # argparse wraps help to the terminal's width: fix it, so every build is the same.
+        os.environ["COLUMNS"] = "100"
         with contextlib.redirect_stdout(printed), contextlib.suppress(SystemExit):
             main([*arguments, "--help"])
         return printed.getvalue()
