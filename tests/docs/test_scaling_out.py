@@ -1,0 +1,261 @@
+"""The distribution key reaches every hot-path query (docs/howto/scaling-out.md).
+
+Citus routes a statement to one node when it pins the distribution column of every distributed
+table it reads or changes. PostgreSQL's own hash partitioning prunes partitions by the same
+rule, so this test builds adk-store's schema with the per-user tables hash-partitioned by
+``user_id``, records every statement the service sends for create, get, append, delete and
+list-by-user, and asks PostgreSQL's planner (``EXPLAIN``) which partitions each one touches:
+exactly one per per-user table it reads or updates. Rows it inserts must carry the call's own
+``app_name`` and ``user_id``. Listing an app's sessions without a user is the one fan-out: its
+plan reads every partition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import databases
+import pytest
+
+from adk_store import SCHEMA_VERSION, Event, EventActions, SessionService
+
+from ..reliability._support import QueryHook
+from ._markdown import ROOT
+
+pytestmark = pytest.mark.postgresql
+
+PER_USER_TABLES = ("adk_sessions", "adk_events", "adk_user_states")
+PARTITIONS = 4
+MIGRATIONS = ROOT / "migrations" / "postgresql"
+
+
+def _partitioned_schema(script: str) -> list[str]:
+    """The migration's statements, with the per-user tables hash-partitioned by user_id."""
+    statements = []
+    for statement in (part.strip() for part in script.split(";\n")):
+        lines = [line for line in statement.splitlines() if not line.startswith("--")]
+        statement = "\n".join(lines).strip().rstrip(";")
+        if not statement:
+            continue
+        created = re.match(r"CREATE TABLE (\w+) \(", statement)
+        if created and created.group(1) in PER_USER_TABLES:
+            table = created.group(1)
+            statements.append(f"{statement} PARTITION BY HASH (user_id)")
+            statements.extend(
+                f"CREATE TABLE {table}_p{n} PARTITION OF {table} "
+                f"FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {n})"
+                for n in range(PARTITIONS)
+            )
+        else:
+            statements.append(statement)
+    return statements
+
+
+async def _create_partitioned_schema(url: str) -> None:
+    async with databases.Database(url) as database:
+        for script in sorted(MIGRATIONS.glob("*.sql")):
+            for statement in _partitioned_schema(script.read_text()):
+                await database.execute(statement)
+            version = int(script.name.split("_", 1)[0])
+            await database.execute(
+                "INSERT INTO adk_schema_versions (version, applied_time) VALUES (:v, :t)",
+                {"v": version, "t": time.time()},
+            )
+        stored = await database.fetch_val("SELECT max(version) FROM adk_schema_versions")
+        assert stored == SCHEMA_VERSION
+
+
+def _plan_relations(plan: Any) -> Iterator[str]:
+    """Every relation a plan scans.
+
+    The target named by an insert, update or delete node is left out: inserted rows go to the
+    partition their values pick (checked separately), and the rows an update or delete
+    changes are those its child scans find, which are listed.
+    """
+    if isinstance(plan, dict):
+        modifying = plan.get("Node Type") == "ModifyTable"
+        if "Relation Name" in plan and not modifying:
+            yield plan["Relation Name"]
+        for key, value in plan.items():
+            if key in ("Plans", "Plan"):
+                yield from _plan_relations(value)
+    elif isinstance(plan, list):
+        for item in plan:
+            yield from _plan_relations(item)
+
+
+def _partitions_read(plan: Any) -> dict[str, set[str]]:
+    """Per per-user table, the partitions the plan reads or updates."""
+    touched: dict[str, set[str]] = {table: set() for table in PER_USER_TABLES}
+    for relation in _plan_relations(plan):
+        match = re.fullmatch(r"(\w+)_p\d+", relation)
+        if match and match.group(1) in touched:
+            touched[match.group(1)].add(relation)
+        assert relation not in PER_USER_TABLES, f"unpartitioned read of {relation}"
+    return touched
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+_INSERT = re.compile(
+    r"INSERT INTO (?P<table>\w+) \((?P<columns>[^)]*)\)\s*(?:VALUES \(|SELECT )(?P<rest>.*)",
+    re.DOTALL,
+)
+
+
+def _inserted_keys(sql: str) -> list[tuple[str, str, str]]:
+    """``(table, app_name expression, user_id expression)`` of each insert of a user's row."""
+    found = []
+    for insert in re.split(r"(?=INSERT INTO )", sql):
+        match = _INSERT.match(insert)
+        if match is None:
+            continue
+        columns = [column.strip() for column in match.group("columns").split(",")]
+        rest = match.group("rest")
+        end = re.search(r"\)\s*(?:ON CONFLICT|RETURNING|$)|\sFROM\s", rest)
+        expressions = _split_top_level(rest[: end.start()] if end else rest)
+        if "user_id" in columns:
+            found.append(
+                (
+                    match.group("table"),
+                    expressions[columns.index("app_name")],
+                    expressions[columns.index("user_id")],
+                )
+            )
+    return found
+
+
+Operation = Callable[[SessionService], Awaitable[Any]]
+
+
+async def _create(service: SessionService) -> Any:
+    return await service.create_session(
+        app_name="tutor",
+        user_id="ada",
+        session_id="s1",
+        state={"app:model": "small", "user:language": "en", "topic": "sets"},
+    )
+
+
+async def _get(service: SessionService) -> Any:
+    return await service.get_session(app_name="tutor", user_id="ada", session_id="s1")
+
+
+async def _append(service: SessionService) -> Any:
+    session = await service.get_session(app_name="tutor", user_id="ada", session_id="s1")
+    assert session is not None
+    delta = {"app:model": "large", "user:language": "fr", "turns": 1}
+    return await service.append_event(session, Event(actions=EventActions(state_delta=delta)))
+
+
+async def _list_by_user(service: SessionService) -> Any:
+    return await service.list_sessions(app_name="tutor", user_id="ada", limit=10)
+
+
+async def _user_state(service: SessionService) -> Any:
+    return await service.get_user_state(app_name="tutor", user_id="ada")
+
+
+async def _delete(service: SessionService) -> Any:
+    return await service.delete_session(app_name="tutor", user_id="ada", session_id="s1")
+
+
+async def _list_by_app(service: SessionService) -> Any:
+    return await service.list_sessions(app_name="tutor", limit=10)
+
+
+HOT_PATHS: dict[str, Operation] = {
+    "create_session": _create,
+    "get_session": _get,
+    "append_event": _append,
+    "list_sessions by user": _list_by_user,
+    "get_user_state": _user_state,
+    "delete_session": _delete,
+}
+
+
+async def _statements_of(
+    url: str, hook: QueryHook, operation: Operation
+) -> list[tuple[str, dict[str, Any]]]:
+    """The SQL (with values) that ``operation`` sends that touches adk-store's tables."""
+    async with SessionService(url, pool_size=1) as service:
+        await service.list_sessions(app_name="warm-up", limit=1)  # opening is not a hot path
+        hook.calls.clear()
+        await operation(service)
+        sent = [(str(call.query), dict(call.values or {})) for call in hook.calls]
+    return [(sql, values) for sql, values in sent if "adk_" in sql]
+
+
+async def _plan(url: str, sql: str, values: dict[str, Any]) -> Any:
+    async with databases.Database(url) as database, database.connection() as connection:
+        await connection.execute("SET plan_cache_mode = force_custom_plan")
+        # EXPLAIN without ANALYZE plans the statement and runs nothing.
+        plan = await connection.fetch_val(f"EXPLAIN (FORMAT JSON) {sql}", values)
+    return json.loads(plan) if isinstance(plan, str) else plan
+
+
+@pytest.fixture
+def partitioned_url(postgres: Any) -> str:
+    url: str = postgres.new_database()
+    asyncio.run(_create_partitioned_schema(url))
+    return url
+
+
+def test_every_hot_path_statement_pins_app_name_and_user_id(
+    partitioned_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = QueryHook().install(monkeypatch)
+
+    inserted: set[str] = set()
+    scanned: set[str] = set()
+
+    async def check() -> None:
+        for name, operation in HOT_PATHS.items():
+            statements = await _statements_of(partitioned_url, hook, operation)
+            assert statements, f"{name}: no statement recorded"
+            for sql, values in statements:
+                for table, app_name, user_id in _inserted_keys(sql):
+                    assert ":app_name" in app_name, (name, table, sql)
+                    assert ":user_id" in user_id, (name, table, sql)
+                    inserted.add(table)
+                if not re.match(r"\s*(WITH|SELECT|UPDATE|DELETE|INSERT)", sql):
+                    continue
+                touched = _partitions_read(await _plan(partitioned_url, sql, values))
+                for table, partitions in touched.items():
+                    assert len(partitions) <= 1, (name, table, sorted(partitions), sql)
+                    scanned.update(partitions)
+
+    asyncio.run(check())
+    # Not vacuous: every per-user table was written and read along the way.
+    assert inserted == set(PER_USER_TABLES)
+    assert {re.sub(r"_p\d+$", "", partition) for partition in scanned} == set(PER_USER_TABLES)
+
+
+def test_listing_an_apps_sessions_is_the_one_fan_out(
+    partitioned_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = QueryHook().install(monkeypatch)
+
+    async def check() -> None:
+        statements = await _statements_of(partitioned_url, hook, _list_by_app)
+        plans = [await _plan(partitioned_url, sql, values) for sql, values in statements]
+        read = set().union(*(_partitions_read(plan)["adk_sessions"] for plan in plans))
+        assert len(read) == PARTITIONS
+
+    asyncio.run(check())
