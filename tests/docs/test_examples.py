@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import importlib.util
 import inspect
+import os
 import re
 import types
 from pathlib import Path
@@ -42,11 +44,22 @@ def _needs_postgres(examples: list[Example]) -> bool:
     return any(_POSTGRES_URL.search(example.code) for example in examples)
 
 
+def _needs_google_adk(examples: list[Example]) -> bool:
+    return any(
+        "google.adk" in example.code or "adk_store.adk" in example.code for example in examples
+    )
+
+
 @pytest.mark.parametrize("page", _pages_with_examples())
 def test_examples_run(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     runnable = [example for example in examples_in(page) if example.skip_reason is None]
+    if _needs_google_adk(runnable) and importlib.util.find_spec("google.adk") is None:
+        message = "these examples need google-adk: pip install 'adk-store[adk]'"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
     postgres_urls: dict[str, str] = {}
     if _needs_postgres(runnable):
         provider = request.getfixturevalue("postgres")
