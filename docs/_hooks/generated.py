@@ -4,6 +4,8 @@
   ``--help`` prints for it.
 * ``<!-- generated: migrations -->``: every versioned migration shipped in ``migrations/``,
   per database, with its SQL.
+* ``<!-- generated: append statement -->``: the one-statement append as the service compiles
+  it for each database.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 CLI_MARKER = "<!-- generated: adk-store --help -->"
 MIGRATIONS_MARKER = "<!-- generated: migrations -->"
+APPEND_MARKER = "<!-- generated: append statement -->"
 PROGRAM = "adk-store"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -27,7 +30,24 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
         markdown = markdown.replace(CLI_MARKER, cli_reference())
     if MIGRATIONS_MARKER in markdown:
         markdown = markdown.replace(MIGRATIONS_MARKER, migrations_reference())
+    if APPEND_MARKER in markdown:
+        markdown = markdown.replace(APPEND_MARKER, append_statements())
     return markdown
+
+
+def append_statements() -> str:
+    from adk_store._statements import Statements
+    from adk_store.dialects import SqliteOptions, dialect_for
+
+    sections = []
+    for title, url in (
+        ("PostgreSQL", "postgresql+asyncpg://localhost/app"),
+        ("SQLite", "sqlite+aiosqlite:///app.db"),
+    ):
+        statement = Statements(dialect_for(url, SqliteOptions())).one_statement_append
+        lines = [line.rstrip() for line in statement.strip().splitlines()]
+        sections.append(f"### As sent to {title}\n\n```sql\n" + "\n".join(lines) + "\n```\n")
+    return "\n".join(sections)
 
 
 def cli_reference() -> str:
