@@ -7,7 +7,8 @@ rule, so this test builds adk-store's schema with the per-user tables hash-parti
 list-by-user, and asks PostgreSQL's planner (``EXPLAIN``) which partitions each one touches:
 exactly one per per-user table it reads or updates. Rows it inserts must carry the call's own
 ``app_name`` and ``user_id``. Listing an app's sessions without a user is the one fan-out: its
-plan reads every partition.
+plan reads every partition, and among all compiled statements it is the only one about the
+per-user tables without ``user_id``.
 """
 
 from __future__ import annotations
@@ -259,3 +260,33 @@ def test_listing_an_apps_sessions_is_the_one_fan_out(
         assert len(read) == PARTITIONS
 
     asyncio.run(check())
+
+
+APP_LISTINGS = {"list_app_sessions", "list_app_sessions_page", "list_app_sessions_after"}
+"""The statements of ``list_sessions(app_name=...)`` without a user: the one fan-out."""
+
+
+def test_only_the_app_listing_leaves_user_id_out_of_a_per_user_statement() -> None:
+    from adk_store._statements import Statements
+    from adk_store.dialects import PostgresDialect
+
+    compiled = {
+        name: sql
+        for name, sql in vars(Statements(PostgresDialect())).items()
+        if isinstance(sql, str)
+    }
+    per_user = {
+        name
+        for name, sql in compiled.items()
+        if re.search(rf"\b({'|'.join(PER_USER_TABLES)})\b", sql)
+    }
+    without_user = {name for name in per_user if ":user_id" not in compiled[name]}
+    assert without_user == APP_LISTINGS
+    assert all(":app_name" in compiled[name] for name in per_user)
+    # The rest reads or writes only the tables every node holds a copy of.
+    for name in compiled.keys() - per_user:
+        assert re.findall(r"\badk_\w+", compiled[name]), name
+        assert set(re.findall(r"\badk_\w+", compiled[name])) <= {
+            "adk_app_states",
+            "adk_schema_versions",
+        }, name
