@@ -82,7 +82,8 @@ def command_help() -> Iterator[tuple[str, str]]:
 def _click_help(command: Any, path: list[str], parent: Any) -> Iterator[tuple[str, str]]:
     import click
 
-    context = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100)
+    settings = {"terminal_width": 100, **command.context_settings}
+    context = click.Context(command, info_name=path[-1], parent=parent, **settings)
     yield " ".join(path), command.get_help(context)
     if isinstance(command, click.Group):
         for name in command.list_commands(context):
