@@ -152,8 +152,8 @@ class SessionService:
     ) -> Session:
         """Create a session; ``app:``/``user:`` keys of ``state`` go to the shared scopes.
 
-        A blank or missing ``session_id`` gets a new uuid4; an existing one raises
-        :class:`SessionExistsError`.
+        ``session_id`` is stored exactly as given (``""`` and padded ids too); a missing one
+        (``None``) gets a new uuid4; an existing one raises :class:`SessionExistsError`.
         """
         check_id(app_name, "app_name")
         check_id(user_id, "user_id")
