@@ -75,7 +75,7 @@ async def test_an_empty_database_gets_the_schema_on_first_use(db_url: str) -> No
         assert await service.get_session(app_name="a", user_id="u", session_id=created.id)
     finally:
         await service.close()
-    assert await query(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
 
 
 async def test_an_older_schema_is_never_upgraded_silently(
@@ -88,8 +88,8 @@ async def test_an_older_schema_is_never_upgraded_silently(
             pass
     with pytest.raises(SchemaVersionError, match="create_schema=True"):
         await adk_store.SessionService(db_url).create_session(app_name="a", user_id="u")
-    assert await query(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
-    assert await query(db_url, "SELECT count(*) FROM adk_sessions") == [(0,)]
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, "SELECT count(*) FROM adk_sessions") == [(0,)]
 
 
 async def test_newer_schema_is_refused(db_url: str) -> None:
