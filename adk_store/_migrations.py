@@ -27,7 +27,7 @@ else:
 
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-UPGRADE_HINT = "python -m adk_store migrate DATABASE_URL"
+UPGRADE_HINT = "adk-store migrate DATABASE_URL"
 
 
 def migrations_root() -> Traversable:
@@ -80,13 +80,43 @@ async def stored_version(connection: Connection, dialect: Dialect, statements: S
     return int(version or 0)
 
 
-async def upgrade(connection: Connection, dialect: Dialect, statements: Statements) -> int:
-    """Bring the schema to :data:`SCHEMA_VERSION`; return the version found before."""
+async def open_schema(
+    connection: Connection, dialect: Dialect, statements: Statements, *, upgrade_older: bool
+) -> None:
+    """The schema check a service runs when it opens.
+
+    A database without adk-store's tables gets them; a schema at this version is used as it
+    is; an older one is upgraded only if ``upgrade_older`` (otherwise it raises
+    :class:`SchemaVersionError` naming the command that upgrades it); a newer one raises.
+    """
+    found = await stored_version(connection, dialect, statements)
+    if found == SCHEMA_VERSION:
+        return
+    _refuse_newer(found)
+    if found and not upgrade_older:
+        raise _older_schema(found)
+    await upgrade(connection, dialect, statements, upgrade_older=upgrade_older)
+
+
+async def upgrade(
+    connection: Connection,
+    dialect: Dialect,
+    statements: Statements,
+    *,
+    upgrade_older: bool = True,
+) -> int:
+    """Bring the schema to :data:`SCHEMA_VERSION`; return the version found before.
+
+    With ``upgrade_older=False`` only an empty database is set up: an older schema (perhaps
+    created by another process meanwhile) raises :class:`SchemaVersionError`.
+    """
     async with write_transaction(connection, dialect.begin_write):
         if dialect.schema_lock is not None:
             await connection.execute(dialect.schema_lock)
         found = await stored_version(connection, dialect, statements)
         _refuse_newer(found)
+        if 0 < found < SCHEMA_VERSION and not upgrade_older:
+            raise _older_schema(found)
         files = migration_files(dialect.name)
         for version in range(found + 1, SCHEMA_VERSION + 1):
             for statement in split_statements(files[version].read_text(encoding="utf-8")):
@@ -97,20 +127,11 @@ async def upgrade(connection: Connection, dialect: Dialect, statements: Statemen
         return found
 
 
-async def check(connection: Connection, dialect: Dialect, statements: Statements) -> None:
-    """Raise :class:`SchemaVersionError` unless the schema is exactly at this version."""
-    found = await stored_version(connection, dialect, statements)
-    _refuse_newer(found)
-    if found == 0:
-        raise SchemaVersionError(
-            "the database has no adk-store schema; create it with "
-            f"`{UPGRADE_HINT}` or `await adk_store.create_schema(db)` at startup"
-        )
-    if found < SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"the database schema is version {found}, this adk-store needs {SCHEMA_VERSION}; "
-            f"upgrade it with `{UPGRADE_HINT}`"
-        )
+def _older_schema(found: int) -> SchemaVersionError:
+    return SchemaVersionError(
+        f"the database schema is version {found}, this adk-store needs {SCHEMA_VERSION}; "
+        f"upgrade it with `{UPGRADE_HINT}` (or open the service once with create_schema=True)"
+    )
 
 
 def _refuse_newer(found: int) -> None:

@@ -18,11 +18,12 @@ from ._append import bring_up_to_date, merge_shared_state, prepare_append, write
 from ._codec import (
     RowCodec,
     events_from_rows,
+    revision_from_row,
     scopes_from_row,
     session_from_row,
     state_from_value,
 )
-from ._errors import SessionExistsError
+from ._errors import DatabaseError, SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
 from ._runtime import Connection, ConnectionPool, Connector, Database, write_transaction
 from ._state import merge_scopes, split_state_delta
@@ -41,22 +42,29 @@ from ._validate import (
 )
 from .dialects import Dialect, SqliteOptions, dialect_for
 
+READ_ATTEMPTS = 100
+"""Reads of a session that was deleted and created again between a read's two statements."""
+
 
 class SessionService:
     """Stores sessions, their events and app/user/session state in SQLite or PostgreSQL.
 
-    >>> async with SessionService("sqlite+aiosqlite:///app.db", create_schema=True) as service:
-    ...     session = await service.create_session(app_name="app", user_id="u1")
+    >>> service = SessionService("sqlite+aiosqlite:///app.db")
+    >>> session = await service.create_session(app_name="app", user_id="u1")
 
     ``database`` is a URL (the service creates, owns and closes the connection pool) or the
     application's own ``databases.Database`` (reused; connected if needed; never disconnected
     unless the service connected it). The service opens itself on first use under asyncio or
     trio; ``close()`` (or leaving ``async with``) releases it.
 
+    The schema: in a database without adk-store's tables, the service creates them when it
+    opens. A schema of an older version is never changed silently: opening raises
+    :class:`SchemaVersionError` naming the command that upgrades it (``adk-store migrate``),
+    unless ``create_schema=True``. A schema newer than this adk-store always raises.
+
     Options:
 
-    * ``create_schema``: create or upgrade the schema when the service opens (otherwise a missing
-      or outdated schema raises :class:`SchemaVersionError`).
+    * ``create_schema``: also upgrade an older schema when the service opens.
     * ``pool_size``: connections held for reading (and, on PostgreSQL, writing).
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
@@ -84,11 +92,12 @@ class SessionService:
         self._statements = Statements(self._dialect)
         self._codec = RowCodec(self._dialect)
         self._allow_stale = allow_stale_appends
+        self._upgrade_older_schema = create_schema
         self._connector = Connector(
             database,
             self._dialect,
             pool_size=pool_size,
-            on_open=self._upgrade_schema if create_schema else self._check_schema,
+            on_open=self._open_schema,
         )
 
     @property
@@ -123,11 +132,13 @@ class SessionService:
         """
         await self._connector.close()
 
-    async def _upgrade_schema(self, connection: Connection) -> None:
-        await _migrations.upgrade(connection, self._dialect, self._statements)
-
-    async def _check_schema(self, connection: Connection) -> None:
-        await _migrations.check(connection, self._dialect, self._statements)
+    async def _open_schema(self, connection: Connection) -> None:
+        await _migrations.open_schema(
+            connection,
+            self._dialect,
+            self._statements,
+            upgrade_older=self._upgrade_older_schema,
+        )
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -141,8 +152,8 @@ class SessionService:
     ) -> Session:
         """Create a session; ``app:``/``user:`` keys of ``state`` go to the shared scopes.
 
-        A blank or missing ``session_id`` gets a new uuid4; an existing one raises
-        :class:`SessionExistsError`.
+        ``session_id`` is stored exactly as given (``""`` and padded ids too); a missing one
+        (``None``) gets a new uuid4; an existing one raises :class:`SessionExistsError`.
         """
         check_id(app_name, "app_name")
         check_id(user_id, "user_id")
@@ -205,21 +216,34 @@ class SessionService:
 
         async def load(pool: ConnectionPool) -> Session | None:
             async with pool.reader() as connection:
-                row = await connection.fetch_one(sql.select_session, key)
-                if row is None:
-                    return None
-                session = session_from_row(row, [])
-                if recent == 0:
-                    return session
-                values: dict[str, Any] = {**key, "revision": session.revision}
-                if after is not None:
-                    values["after_timestamp"] = after
-                if recent is not None:
-                    values["limit"] = recent
-                session.events = events_from_rows(await connection.fetch_all(events_query, values))
-                if recent is not None:
-                    session.events.reverse()
-                return session
+                for _ in range(READ_ATTEMPTS):
+                    row = await connection.fetch_one(sql.select_session, key)
+                    if row is None:
+                        return None
+                    session = session_from_row(row, [])
+                    if recent == 0 or session.revision == 0:
+                        return session
+                    values: dict[str, Any] = {
+                        **key,
+                        "revision": session.revision,
+                        "created": session.create_time,
+                    }
+                    if after is not None:
+                        values["after_timestamp"] = after
+                    if recent is not None:
+                        values["limit"] = recent
+                    rows = await connection.fetch_all(events_query, values)
+                    # No rows: none selected, or the session was deleted (and perhaps created
+                    # again) since its row was read; then read it again.
+                    if rows or await self._still_there(connection, key, session):
+                        session.events = events_from_rows(rows)
+                        if recent is not None:
+                            session.events.reverse()
+                        return session
+            raise DatabaseError(
+                f"session {session_id!r} of user {user_id!r} in app {app_name!r} was deleted "
+                f"and created again {READ_ATTEMPTS} times while it was being read"
+            )
 
         return await self._connector.call("get_session", load)
 
@@ -336,6 +360,13 @@ class SessionService:
                 return await connection.fetch_val(query, values)
 
         return state_from_value(await self._connector.call(what, fetch))
+
+    async def _still_there(
+        self, connection: Connection, key: dict[str, str], session: Session
+    ) -> bool:
+        """Whether the incarnation of ``session`` (its create time) is still stored."""
+        row = await connection.fetch_one(self._statements.select_revision, key)
+        return row is not None and revision_from_row(row)[1] == session.create_time
 
     def _write_transaction(self, connection: Connection) -> AbstractAsyncContextManager[None]:
         return write_transaction(connection, self._dialect.begin_write)
