@@ -1,7 +1,8 @@
 """The roles and grants of the PostgreSQL production guide are enough, and no more.
 
-The guide's SQL runs as written (role and database names made unique), the owner migrates, and
-the application role then does every operation of the service, but cannot create a table.
+The guide's SQL runs as written (role and database names made unique). Before the owner
+migrates, the application role's first call fails (it may not create the tables); after, it
+does every operation of the service, but still cannot create a table.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from adk_store import Event, EventActions, SessionService, create_schema
+from adk_store import DatabaseError, Event, EventActions, SessionService, create_schema
 
 from ._markdown import ROOT, titled_block
 
@@ -69,6 +70,9 @@ def test_the_application_role_can_do_everything_the_service_does_and_no_ddl(
         asyncio.run(
             _execute(_dsn(owner_url), _statements(unique(titled_block(GUIDE, "grants.sql"))))
         )
+        # Before the deploy step, the application role may not create the tables itself.
+        with pytest.raises(DatabaseError, match="permission denied"):
+            asyncio.run(_use_every_call(app_url))
         asyncio.run(create_schema(owner_url))
         asyncio.run(_use_every_call(app_url))
         with pytest.raises(Exception, match="permission denied"):

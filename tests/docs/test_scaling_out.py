@@ -183,8 +183,8 @@ async def _list_by_app(service: SessionService) -> Any:
 
 HOT_PATHS: dict[str, Operation] = {
     "create_session": _create,
-    "get_session": _get,
     "append_event": _append,
+    "get_session": _get,
     "list_sessions by user": _list_by_user,
     "get_user_state": _user_state,
     "delete_session": _delete,
