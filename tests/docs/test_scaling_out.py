@@ -9,22 +9,37 @@ exactly one per per-user table it reads or updates. Rows it inserts must carry t
 ``app_name`` and ``user_id``. Listing an app's sessions without a user is the one fan-out: its
 plan reads every partition, and among all compiled statements it is the only one about the
 per-user tables without ``user_id``.
+
+Read replicas: a session read from a streaming replica that lags behind is refused on append to
+the primary (``StaleSessionError``), and a service on the replica cannot write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import databases
 import pytest
 
-from adk_store import SCHEMA_VERSION, Event, EventActions, SessionService
+from adk_store import (
+    SCHEMA_VERSION,
+    DatabaseError,
+    Event,
+    EventActions,
+    SessionService,
+    StaleSessionError,
+)
 
+from .._postgres import PostgresServer, find_pg_bin, start_server
 from ..reliability._support import QueryHook
 from ._markdown import ROOT
 
@@ -290,3 +305,94 @@ def test_only_the_app_listing_leaves_user_id_out_of_a_per_user_statement() -> No
             "adk_app_states",
             "adk_schema_versions",
         }, name
+
+
+@pytest.fixture
+def primary_and_replica() -> Iterator[tuple[str, PostgresServer]]:
+    """A primary and a streaming hot standby of it, each a throwaway cluster."""
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        message = "PostgreSQL's binaries are needed to start a replica"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+    primary = start_server()
+    replica = PostgresServer(bin_dir, Path(tempfile.mkdtemp(prefix="adk-store-replica-")))
+    try:
+        primary.create_database("agents")
+        replica.socket_dir.mkdir(parents=True)
+        if os.geteuid() == 0:
+            shutil.chown(replica.base_dir, "postgres", "postgres")
+            shutil.chown(replica.socket_dir, "postgres", "postgres")
+        replica._run(
+            str(bin_dir / "pg_basebackup"),
+            *("-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
+            *(
+                "-D",
+                str(replica.data_dir),
+                "--write-recovery-conf",
+                "--wal-method=stream",
+                "--checkpoint=fast",
+            ),
+        )
+        replica.start()
+        yield primary.url_for("agents"), replica
+    finally:
+        replica.cleanup()
+        primary.cleanup()
+
+
+def _caught_up(primary_url: str, replica: PostgresServer) -> None:
+    """Wait until the replica has replayed everything the primary committed so far."""
+    target = asyncio.run(_fetch_val(primary_url, "SELECT pg_current_wal_insert_lsn()::text"))
+    check = f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"
+    deadline = time.monotonic() + 60
+    while replica.psql(check, "agents").strip() != "t":
+        assert time.monotonic() < deadline, "the replica did not catch up"
+        time.sleep(0.05)
+
+
+async def _fetch_val(url: str, sql: str) -> Any:
+    async with databases.Database(url) as database:
+        return await database.fetch_val(sql)
+
+
+def test_a_session_read_from_a_lagging_replica_cannot_overwrite_the_primary(
+    primary_and_replica: tuple[str, PostgresServer],
+) -> None:
+    primary_url, replica = primary_and_replica
+    replica_url = replica.url_for("agents")
+    key = {"app_name": "tutor", "user_id": "ada", "session_id": "s"}
+
+    async def create() -> None:
+        async with SessionService(primary_url) as primary:
+            session = await primary.create_session(**key, state={"turns": 0})
+            await primary.append_event(
+                session, Event(actions=EventActions(state_delta={"turns": 1}))
+            )
+
+    asyncio.run(create())
+    _caught_up(primary_url, replica)
+    replica.psql("SELECT pg_wal_replay_pause()", "agents")
+
+    async def append_from_a_stale_read() -> None:
+        async with SessionService(primary_url) as primary, SessionService(replica_url) as copy:
+            current = await primary.get_session(**key)
+            assert current is not None
+            await primary.append_event(
+                current, Event(actions=EventActions(state_delta={"turns": 2}))
+            )
+            lagging = await copy.get_session(**key)  # still at the first event
+            assert lagging is not None
+            assert (lagging.revision, lagging.state["turns"]) == (1, 1)
+            with pytest.raises(StaleSessionError):
+                await primary.append_event(
+                    lagging, Event(actions=EventActions(state_delta={"turns": 2}))
+                )
+            with pytest.raises(DatabaseError, match="read-only"):
+                await copy.append_event(lagging, Event())
+            stored = await primary.get_session(**key)
+            assert stored is not None
+            assert (stored.revision, stored.state["turns"]) == (2, 2)
+
+    asyncio.run(append_from_a_stale_read())
