@@ -226,8 +226,11 @@ class Workloads:
             workload = f"list_sessions page {page} of {total:,}"
             for implementation in self.implementations:
                 shown = page if implementation.has_paging else total
+                # Listing every one of many sessions is repeated only as often as list_all is.
+                many = shown == self.sizes.sessions
+                repeats = self.sizes.full_lists if many else self.sizes.reads
                 latencies: list[float] = []
-                for _ in range(self.sizes.reads):
+                for _ in range(repeats):
                     listing = await timed(
                         implementation.list_sessions(app_name, USER, page), latencies
                     )
