@@ -66,6 +66,7 @@ def main(smoke: bool, database: str, json_path: Path | None) -> None:
             asyncio.run(_run_on(target, sizes, report))
     for name, description in report.databases.items():
         click.echo(f"{name}: {description}")
+    click.echo(report.summary() + "\n")
     click.echo(report.table())
     click.echo(f"\n{'smoke' if smoke else 'full'} run: {time.monotonic() - started:.0f} s")
     if json_path is not None:

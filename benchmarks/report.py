@@ -85,6 +85,31 @@ class Report:
             None if floor is None else floor.ops_per_second / measurement.ops_per_second,
         )
 
+    def summary(self) -> str:
+        """A Markdown table per database: ops/s of each implementation, side by side."""
+        implementations = list(dict.fromkeys(m.implementation for m in self.measurements))
+        tables = []
+        for database in dict.fromkeys(m.database for m in self.measurements):
+            lines = [
+                f"| {database}: ops/s | " + " | ".join(implementations) + " |",
+                "|---|" + "---:|" * len(implementations),
+            ]
+            for workload in dict.fromkeys(
+                m.workload for m in self.measurements if m.database == database
+            ):
+                cells = []
+                for implementation in implementations:
+                    found = [
+                        m
+                        for m in self.measurements
+                        if (m.database, m.workload, m.implementation)
+                        == (database, workload, implementation)
+                    ]
+                    cells.append(f"{found[0].ops_per_second:,.1f}" if found else "—")
+                lines.append(f"| {workload} | " + " | ".join(cells) + " |")
+            tables.append("\n".join(lines))
+        return "\n\n".join(tables)
+
     def table(self) -> str:
         """A Markdown table: one row per database, workload and implementation."""
         header = (

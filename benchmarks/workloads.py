@@ -109,6 +109,7 @@ class Workloads:
         self.progress(
             f"{self.database:<10} {workload:<34} {implementation:<7} "
             f"{measurement.ops_per_second:10,.1f}/s  p50 {measurement.percentile_ms(50):8.2f} ms"
+            f"  p99 {measurement.percentile_ms(99):8.2f} ms  errors {measurement.errors}"
         )
 
     async def run(self) -> list[Measurement]:
