@@ -15,6 +15,8 @@ from .report import Report
 from .servers import TARGETS, Target
 from .workloads import FULL, SMOKE, Sizes, Workloads
 
+IMPLEMENTATIONS: tuple[type[Implementation], ...] = (GoogleAdk, Adapter, Core)
+
 
 def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
@@ -22,7 +24,7 @@ def _progress(line: str) -> None:
 
 async def _run_on(target: Target, sizes: Sizes, report: Report) -> None:
     implementations: list[Implementation] = [
-        kind(target.url(kind.name)) for kind in (GoogleAdk, Adapter, Core)
+        kind(target.url(kind.name)) for kind in IMPLEMENTATIONS
     ]
     floor = Floor(target.url(Floor.name))
     opened: list[Implementation | Floor] = []
@@ -66,6 +68,8 @@ def main(smoke: bool, database: str, json_path: Path | None) -> None:
             asyncio.run(_run_on(target, sizes, report))
     for name, description in report.databases.items():
         click.echo(f"{name}: {description}")
+    for store in (*IMPLEMENTATIONS, Floor):
+        click.echo(f"{store.name}: {store.description}")
     click.echo(report.summary() + "\n")
     click.echo(report.table())
     click.echo(f"\n{'smoke' if smoke else 'full'} run: {time.monotonic() - started:.0f} s")
