@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from adk_store._dialects import SqliteOptions, dialect_for
 from adk_store._statements import Statements
+from adk_store.dialects import SqliteOptions, dialect_for
 
 SQLITE_JSON_MERGE = "adk_json_merge"
 """The SQL function the SQLite append trigger calls; adk-store registers it per connection."""
@@ -19,7 +19,7 @@ _NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 def append_sql(url: str) -> str:
     """The append statement for ``url``'s database, with ``:name`` parameters."""
-    return Statements(dialect_for(url, SqliteOptions())).append_at_revision
+    return Statements(dialect_for(url, SqliteOptions())).one_statement_append
 
 
 def numbered(sql: str) -> tuple[str, list[str]]:
@@ -37,6 +37,6 @@ def numbered(sql: str) -> tuple[str, list[str]]:
 
 def sqlite_json_merge(current: str, delta: str) -> str:
     """The function adk-store registers as ``adk_json_merge`` on its SQLite connections."""
-    from adk_store._dialects import _merge_json_text
+    from adk_store.dialects.sqlite import _merge_json_text
 
     return _merge_json_text(current, delta)
