@@ -43,6 +43,8 @@ async def test_duplicate_id_raises_adk_already_exists(adk_service: AdkSessionSer
     with pytest.raises(AlreadyExistsError) as caught:
         await adk_service.create_session(app_name=APP, user_id="u1", session_id="s1")
     assert isinstance(caught.value, adk_store.SessionExistsError)
+    assert str(caught.value).startswith("Session with id s1 already exists")
+    assert "user 'u1' in app 'app'" in str(caught.value)
 
 
 async def test_append_applies_adk_in_memory_side_effects(adk_service: AdkSessionService) -> None:
@@ -181,8 +183,10 @@ async def test_append_to_a_missing_session_raises_adk_not_found(
     adk_service: AdkSessionService,
 ) -> None:
     ghost = Session(id="ghost", app_name=APP, user_id="u1")
-    with pytest.raises(AdkSessionNotFoundError):
+    with pytest.raises(AdkSessionNotFoundError) as caught:
         await adk_service.append_event(ghost, state_event({"k": 1}))
+    assert str(caught.value).startswith("Session ghost not found")
+    assert "user 'u1' in app 'app'" in str(caught.value)
     created = await adk_service.create_session(app_name=APP, user_id="u1")
     await adk_service.delete_session(app_name=APP, user_id="u1", session_id=created.id)
     with pytest.raises(AdkSessionNotFoundError):
