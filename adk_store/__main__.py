@@ -14,19 +14,19 @@ from ._errors import AdkStoreError
 from .demos import run_demo
 
 
-def _migrate(url: str, check_only: bool) -> int:
+def _migrate(url: str, check_only: bool, schema: str | None) -> int:
     from ._migrations import UPGRADE_HINT
     from ._schema import SCHEMA_VERSION
     from ._setup import create_schema, schema_version
 
     async def run() -> int:
-        found = await schema_version(url)
+        found = await schema_version(url, schema=schema)
         if check_only:
             print(f"schema version {found}; this adk-store needs {SCHEMA_VERSION}")
             if found != SCHEMA_VERSION:
                 print(f"upgrade with: {UPGRADE_HINT}")
             return 0 if found == SCHEMA_VERSION else 1
-        await create_schema(url)
+        await create_schema(url, schema=schema)
         if found == SCHEMA_VERSION:
             print(f"schema already at version {SCHEMA_VERSION}; nothing to do")
         else:
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument(
         "--check", action="store_true", help="only report the version; exit 1 if outdated"
     )
+    migrate.add_argument(
+        "--schema", help="PostgreSQL schema that holds adk-store's tables (created when missing)"
+    )
     commands.add_parser(
         "demo",
         help="an agent conversation stored in ./adk_store_demo.db; run it again to resume "
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if args[:1] == ["demo"]:
             return run_demo(args[1:])
         arguments = parser.parse_args(args)
-        return _migrate(arguments.url, arguments.check)
+        return _migrate(arguments.url, arguments.check, arguments.schema)
     except AdkStoreError as error:
         print(f"adk-store: {error}", file=sys.stderr)
         return 2
