@@ -52,12 +52,12 @@ def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
+@pytest.mark.parametrize("schema", [None, "agents"])
 def test_the_application_role_can_do_everything_the_service_does_and_no_ddl(
-    postgres: Any,
+    postgres: Any, schema: str | None
 ) -> None:
     suffix = f"_{os.getpid()}"
-    names = {"adk_owner": f"adk_owner{suffix}", "adk_app": f"adk_app{suffix}"}
-    names["agents"] = f"agents{suffix}"
+    names = {name: f"{name}{suffix}" for name in ("adk_owner", "adk_app", "agents")}
 
     def unique(sql: str) -> str:
         return re.sub(r"\b(adk_owner|adk_app|agents)\b", lambda name: names[name.group(1)], sql)
@@ -65,16 +65,16 @@ def test_the_application_role_can_do_everything_the_service_does_and_no_ddl(
     admin_url = postgres.url_for("postgres")
     owner_url = _as(admin_url, names["adk_owner"], names["agents"])
     app_url = _as(admin_url, names["adk_app"], names["agents"])
+    schema_name = None if schema is None else names[schema]
     asyncio.run(_execute(_dsn(admin_url), _statements(unique(titled_block(GUIDE, "roles.sql")))))
     try:
-        asyncio.run(
-            _execute(_dsn(owner_url), _statements(unique(titled_block(GUIDE, "grants.sql"))))
-        )
+        grants = titled_block(GUIDE, "grants.sql" if schema is None else "schema-grants.sql")
+        asyncio.run(_execute(_dsn(owner_url), _statements(unique(grants))))
         # Before the deploy step, the application role may not create the tables itself.
         with pytest.raises(DatabaseError, match="permission denied"):
-            asyncio.run(_use_every_call(app_url))
-        asyncio.run(create_schema(owner_url))
-        asyncio.run(_use_every_call(app_url))
+            asyncio.run(_use_every_call(app_url, schema_name))
+        asyncio.run(create_schema(owner_url, schema=schema_name))
+        asyncio.run(_use_every_call(app_url, schema_name))
         with pytest.raises(Exception, match="permission denied"):
             asyncio.run(_execute(_dsn(app_url), ["CREATE TABLE intruder (id int)"]))
     finally:
@@ -90,8 +90,8 @@ def test_the_application_role_can_do_everything_the_service_does_and_no_ddl(
         )
 
 
-async def _use_every_call(app_url: str) -> None:
-    async with SessionService(app_url) as service:
+async def _use_every_call(app_url: str, schema: str | None) -> None:
+    async with SessionService(app_url, schema=schema) as service:
         session = await service.create_session(
             app_name="tutor", user_id="ada", state={"app:a": 1, "user:u": 1, "s": 1}
         )
