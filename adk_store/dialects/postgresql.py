@@ -197,7 +197,7 @@ class PostgresDialect(Dialect):
         revision = await run_to_completion(connection.fetch_val(statement, values))
         return None if revision is None else int(revision)
 
-    restores_text = True
+    text_escape = NUL_ESCAPE
 
     def encode_text(self, text: str) -> str:
         if "\x00" in text or NUL_ESCAPE in text:
