@@ -49,8 +49,12 @@ class Connector:
         *,
         pool_size: int,
         on_open: OnOpen | None,
+        pool_timeout: float = 30.0,
     ) -> None:
         self._setup = setup
+        self._shared = isinstance(database, databases.Database)
+        """The Database is the application's: connections of its bounded pool are not held."""
+        self._pool_timeout = pool_timeout
         self._database = (
             database
             if isinstance(database, databases.Database)
@@ -145,6 +149,8 @@ class Connector:
                 self._setup.is_alive,
                 size=self._pool_size,
                 layout=self._setup.pool_layout,
+                timeout=self._pool_timeout,
+                shared=self._shared,
             )
             # The writer connection is opened and prepared in every case, so that opening
             # checks that the database can be reached and set up.

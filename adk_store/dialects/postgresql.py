@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._errors import DatabaseError
-from .._runtime import Connection, run_to_completion
+from .._runtime import Connection, PoolLayout, run_to_completion
 from .._schema import (
     EVENT_COLUMNS,
     app_states,
@@ -240,6 +240,10 @@ class PostgresDialect(Dialect):
         except asyncpg.InterfaceError:
             # The pool already took back a connection whose server process died.
             return False
+
+    @property
+    def pool_layout(self) -> PoolLayout:
+        return PoolLayout(bounded_driver_pool=True)
 
     def database_options(self, pool_size: int) -> dict[str, Any]:
         return {"min_size": 1, "max_size": pool_size}

@@ -118,12 +118,18 @@ class SqliteDialect(Dialect):
     async def prepare_connection(self, connection: Connection) -> None:
         raw = connection.raw_connection
         await raw.execute(f"PRAGMA busy_timeout = {int(self.options.busy_timeout_ms)}")
-        await raw.execute("PRAGMA foreign_keys = ON")
-        if not self.in_memory:
-            await self._use_wal(raw)
         synchronous = self.options.synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise AdkStoreError(f"unknown SQLite synchronous setting {synchronous!r}")
+        if raw.in_transaction:
+            # The one connection of a force_rollback Database, inside its outer transaction:
+            # SQLite cannot change these there (foreign_keys is ignored, so delete_session
+            # deletes the events itself), and it is all rolled back anyway.
+            await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
+            return
+        await raw.execute("PRAGMA foreign_keys = ON")
+        if not self.in_memory:
+            await self._use_wal(raw)
         await raw.execute(f"PRAGMA synchronous = {synchronous}")
         await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
 
