@@ -130,6 +130,6 @@ class Dialect:
         """Whether a held connection can still be used (checked without a round trip)."""
         return True
 
-    def database_options(self, pool_size: int) -> dict[str, Any]:
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
         """Options for a ``databases.Database`` adk-store creates itself."""
         return {}

@@ -245,8 +245,9 @@ class PostgresDialect(Dialect):
     def pool_layout(self) -> PoolLayout:
         return PoolLayout(bounded_driver_pool=True)
 
-    def database_options(self, pool_size: int) -> dict[str, Any]:
-        return {"min_size": 1, "max_size": pool_size}
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
+        # asyncpg's ``timeout``: how long opening one connection may take.
+        return {"min_size": 1, "max_size": pool_size, "timeout": connect_timeout}
 
 
 def _schema_lock_key(schema: str | None) -> int:

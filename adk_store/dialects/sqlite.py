@@ -14,7 +14,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.sql.elements import ColumnElement
 
-from .._errors import AdkStoreError
+from .._errors import AdkStoreError, InvalidArgumentError
 from .._runtime import Connection, PoolLayout, run_to_completion
 from .._schema import events
 from .base import Dialect
@@ -158,5 +158,12 @@ class SqliteDialect(Dialect):
 
 def sqlite_dialect(url: str, options: SqliteOptions) -> SqliteDialect:
     """The dialect for a ``sqlite+aiosqlite://`` URL (a file, or an in-memory database)."""
+    path = url.split("://", 1)[-1].split("?", 1)[0]
+    if path in {"", "/"}:
+        raise InvalidArgumentError(
+            f"{url!r} names no database file: every connection would get its own temporary "
+            "database, so writes would vanish. Use sqlite+aiosqlite:///path/to/app.db (or "
+            "sqlite+aiosqlite:///:memory: for one in-memory database)"
+        )
     in_memory = url.rstrip("/").endswith(":memory:") or "mode=memory" in url
     return SqliteDialect(options, in_memory=in_memory)
