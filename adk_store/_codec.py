@@ -134,7 +134,10 @@ class RowCodec:
                 + "]"
             )
         )
-        if self._dialect.restores_text:
+        escape = self._dialect.text_escape
+        if escape is not None and escape in "".join(
+            text for row in values for text in row[2:8] if type(text) is str
+        ):
             values = [self._restore_text_columns(row) for row in values]
         return [
             _event(row, documents[3 * index], documents[3 * index + 1], documents[3 * index + 2])

@@ -28,6 +28,7 @@ from ._validate import (
     check_pool_size,
     check_recent,
     check_session_key,
+    check_timeout,
     check_timestamp,
     decode_page_token,
     encode_page_token,
@@ -58,7 +59,16 @@ class SessionService:
     Options:
 
     * ``create_schema``: also upgrade an older schema when the service opens.
-    * ``pool_size``: connections held for reading (and, on PostgreSQL, writing).
+    * ``pool_size``: connections held for reading (and, on PostgreSQL, writing). With the
+      application's own PostgreSQL ``Database``, connections are taken from its pool for each
+      operation and given back after it, never held in between.
+    * ``pool_timeout``: seconds an operation waits for a free connection (30 by default)
+      before :class:`DatabaseError`, whose message names both pool sizes.
+    * ``connect_timeout``: seconds opening one PostgreSQL connection may take (10 by default);
+      a server that does not answer in time raises :class:`DatabaseError` naming its host,
+      port and this timeout. For the application's own ``Database``, its own ``timeout=``
+      option applies (asyncpg's default is 60 s), with twice ``connect_timeout`` as a backstop
+      for connecting it.
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
     * ``sqlite_synchronous``: SQLite's ``synchronous`` PRAGMA (``"NORMAL"`` or ``"FULL"``).
@@ -73,12 +83,16 @@ class SessionService:
         *,
         create_schema: bool = False,
         pool_size: int = 5,
+        pool_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
         allow_stale_appends: bool = False,
         sqlite_busy_timeout: float = 30.0,
         sqlite_synchronous: str = "NORMAL",
         schema: str | None = None,
     ) -> None:
         check_pool_size(pool_size)
+        check_timeout(pool_timeout, "pool_timeout")
+        check_timeout(connect_timeout, "connect_timeout")
         url = database if isinstance(database, str) else str(database.url)
         self._dialect: Dialect = dialect_for(
             url,
@@ -95,6 +109,8 @@ class SessionService:
             database,
             self._dialect,
             pool_size=pool_size,
+            pool_timeout=pool_timeout,
+            connect_timeout=connect_timeout,
             on_open=self._open_schema,
         )
 
@@ -296,6 +312,7 @@ class SessionService:
 
         async def delete(pool: ConnectionPool) -> None:
             async with pool.writer() as connection, self._write_transaction(connection):
+                await connection.execute(self._statements.delete_events, key)
                 await connection.execute(self._statements.delete_session, key)
 
         await self._connector.call("delete_session", delete)

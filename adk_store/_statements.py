@@ -131,6 +131,9 @@ class Statements:
             )
         )
         self.delete_session = self._sql(sa.delete(sessions).where(session_key(sessions)))
+        self.delete_events = self._sql(sa.delete(events).where(session_key(events, "session_id")))
+        """Run before ``delete_session``: the foreign key's cascade does the same, except where
+        SQLite cannot turn foreign keys on (inside a ``force_rollback`` Database)."""
         self.select_revision = self._sql(
             sa.select(sessions.c.revision, sessions.c.create_time).where(session_key(sessions))
         )

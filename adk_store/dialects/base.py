@@ -87,9 +87,9 @@ class Dialect:
 
     # -- values ------------------------------------------------------------------------------
 
-    restores_text = False
-    """Whether text read back must go through :meth:`restore_text` and :meth:`restore_json`
-    (``False`` when the database stores every text as it is)."""
+    text_escape: str | None = None
+    """The character :meth:`encode_text` escapes with; text read back that does not hold it
+    needs no :meth:`restore_text` (``None`` when the database stores every text as it is)."""
 
     def encode_text(self, text: str) -> str:
         """``text`` as this database stores it in a TEXT column (:meth:`restore_text` undoes
@@ -130,6 +130,6 @@ class Dialect:
         """Whether a held connection can still be used (checked without a round trip)."""
         return True
 
-    def database_options(self, pool_size: int) -> dict[str, Any]:
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
         """Options for a ``databases.Database`` adk-store creates itself."""
         return {}

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._errors import DatabaseError
-from .._runtime import Connection, run_to_completion
+from .._runtime import Connection, PoolLayout, run_to_completion
 from .._schema import (
     EVENT_COLUMNS,
     app_states,
@@ -197,7 +197,7 @@ class PostgresDialect(Dialect):
         revision = await run_to_completion(connection.fetch_val(statement, values))
         return None if revision is None else int(revision)
 
-    restores_text = True
+    text_escape = NUL_ESCAPE
 
     def encode_text(self, text: str) -> str:
         if "\x00" in text or NUL_ESCAPE in text:
@@ -241,8 +241,13 @@ class PostgresDialect(Dialect):
             # The pool already took back a connection whose server process died.
             return False
 
-    def database_options(self, pool_size: int) -> dict[str, Any]:
-        return {"min_size": 1, "max_size": pool_size}
+    @property
+    def pool_layout(self) -> PoolLayout:
+        return PoolLayout(bounded_driver_pool=True)
+
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
+        # asyncpg's ``timeout``: how long opening one connection may take.
+        return {"min_size": 1, "max_size": pool_size, "timeout": connect_timeout}
 
 
 def _schema_lock_key(schema: str | None) -> int:

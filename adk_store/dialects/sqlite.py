@@ -14,7 +14,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.sql.elements import ColumnElement
 
-from .._errors import AdkStoreError
+from .._errors import AdkStoreError, InvalidArgumentError
 from .._runtime import Connection, PoolLayout, run_to_completion
 from .._schema import events
 from .base import Dialect
@@ -118,12 +118,18 @@ class SqliteDialect(Dialect):
     async def prepare_connection(self, connection: Connection) -> None:
         raw = connection.raw_connection
         await raw.execute(f"PRAGMA busy_timeout = {int(self.options.busy_timeout_ms)}")
-        await raw.execute("PRAGMA foreign_keys = ON")
-        if not self.in_memory:
-            await self._use_wal(raw)
         synchronous = self.options.synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise AdkStoreError(f"unknown SQLite synchronous setting {synchronous!r}")
+        if raw.in_transaction:
+            # The one connection of a force_rollback Database, inside its outer transaction:
+            # SQLite cannot change these there (foreign_keys is ignored, so delete_session
+            # deletes the events itself), and it is all rolled back anyway.
+            await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
+            return
+        await raw.execute("PRAGMA foreign_keys = ON")
+        if not self.in_memory:
+            await self._use_wal(raw)
         await raw.execute(f"PRAGMA synchronous = {synchronous}")
         await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
 
@@ -152,5 +158,12 @@ class SqliteDialect(Dialect):
 
 def sqlite_dialect(url: str, options: SqliteOptions) -> SqliteDialect:
     """The dialect for a ``sqlite+aiosqlite://`` URL (a file, or an in-memory database)."""
+    path = url.split("://", 1)[-1].split("?", 1)[0]
+    if path in {"", "/"}:
+        raise InvalidArgumentError(
+            f"{url!r} names no database file: every connection would get its own temporary "
+            "database, so writes would vanish. Use sqlite+aiosqlite:///path/to/app.db (or "
+            "sqlite+aiosqlite:///:memory: for one in-memory database)"
+        )
     in_memory = url.rstrip("/").endswith(":memory:") or "mode=memory" in url
     return SqliteDialect(options, in_memory=in_memory)
