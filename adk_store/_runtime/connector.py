@@ -13,10 +13,10 @@ from typing import Any, Protocol, TypeVar
 
 import anyio
 import databases
-from databases.core import Connection
 
 from .._errors import AdkStoreError, DatabaseError
 from .bridge import LoopBridge, open_bridge
+from .compiled import Connection
 from .pool import ConnectionPool, PoolLayout
 
 T = TypeVar("T")

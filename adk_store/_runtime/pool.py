@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import anyio
 import databases
-from databases.core import Connection
 
 from .._errors import AdkStoreError, DatabaseError
+from .compiled import Connection
 from .transactions import nested_in_outer_transaction, operation_savepoint
 
 Prepare = Callable[[Connection], Awaitable[None]]
@@ -151,7 +151,7 @@ class _HeldConnections:
         return await self._connect()
 
     async def _connect(self) -> Connection:
-        connection = self._database.connection()
+        connection = Connection(self._database.connection())
         with anyio.move_on_after(self._timeout) as waiting:
             await connection.__aenter__()
         if waiting.cancelled_caught:

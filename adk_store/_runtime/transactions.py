@@ -17,9 +17,9 @@ from typing import TypeVar
 
 import anyio
 import databases
-from databases.core import Connection
 
 from .._errors import DatabaseError
+from .compiled import Connection
 
 T = TypeVar("T")
 
@@ -73,8 +73,9 @@ def nested_in_outer_transaction(database: databases.Database) -> bool:
 
 
 def _in_outer_transaction(connection: Connection) -> bool:
-    database = getattr(connection, "_database", None)
-    return getattr(database, "_global_connection", None) is connection
+    held = connection.databases_connection
+    database = getattr(held, "_database", None)
+    return getattr(database, "_global_connection", None) is held
 
 
 def operation_savepoint(connection: Connection) -> AbstractAsyncContextManager[None]:
