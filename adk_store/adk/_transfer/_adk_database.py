@@ -1,0 +1,344 @@
+"""A google-adk session database: where it is, what kind it is, and how its values read.
+
+google-adk keeps sessions in three layouts, all with tables named ``sessions``, ``events``,
+``app_states`` and ``user_states``:
+
+* ``DatabaseSessionService``, schema v1: an ``adk_internal_metadata`` table records
+  ``schema_version`` ``1``; each event is one JSON document (``events.event_data``);
+* ``DatabaseSessionService``, legacy schema v0: no metadata table; one column per event
+  field, with the event's actions pickled (``events.actions``);
+* ``SqliteSessionService`` (SQLite only): no metadata table, ``events.event_data`` JSON and
+  times as REAL epoch seconds.
+
+:class:`AdkDatabase` holds one connection to such a database and runs every query on it.
+A source is opened read-only (SQLite in ``mode=ro``, PostgreSQL in a ``READ ONLY``
+transaction), inside one snapshot for the whole read. Everything that differs between SQLite
+and PostgreSQL lives in :class:`_Flavour`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import databases
+from databases.core import Connection
+
+from ..._codec import row_values
+from ..._errors import AdkStoreError, DatabaseError, InvalidArgumentError
+from ..._runner import Runner, open_runner
+
+T = TypeVar("T")
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+class StoreKind(enum.Enum):
+    """Which google-adk service wrote a database, and in which schema."""
+
+    DATABASE_V1 = "google-adk DatabaseSessionService database (schema v1)"
+    DATABASE_V0 = "google-adk DatabaseSessionService database (legacy schema v0, pickled)"
+    SQLITE_SERVICE = "google-adk SqliteSessionService file"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class SourceFormatError(AdkStoreError):
+    """The database is not one google-adk's session services wrote, or not a version known."""
+
+
+class _Flavour:
+    """What differs between SQLite and PostgreSQL for google-adk's tables."""
+
+    name: str
+    list_tables: str
+    begin_snapshot: str
+    begin_write: str
+
+    def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def json_param(self, name: str) -> str:
+        """A placeholder that binds JSON text as the column's JSON type."""
+        return f":{name}"
+
+    def time_param(self, timestamp: float) -> Any:
+        """Epoch seconds as google-adk stores them in a DATETIME column (naive UTC)."""
+        raise NotImplementedError
+
+
+class _Sqlite(_Flavour):
+    name = "sqlite"
+    list_tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    begin_snapshot = "BEGIN"
+    begin_write = "BEGIN IMMEDIATE"
+
+    def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
+        return "SELECT name FROM pragma_table_info(:table)", {"table": table}
+
+    def time_param(self, timestamp: float) -> Any:
+        # SQLAlchemy's SQLite DateTime, as google-adk's tables use it, stores this text.
+        return _naive_utc(timestamp).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class _Postgres(_Flavour):
+    name = "postgresql"
+    list_tables = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    )
+    begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    begin_write = "BEGIN"
+
+    def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
+        return (
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = :table",
+            {"table": table},
+        )
+
+    def json_param(self, name: str) -> str:
+        return f"CAST(:{name} AS JSONB)"
+
+    def time_param(self, timestamp: float) -> Any:
+        return _naive_utc(timestamp)
+
+
+def _naive_utc(timestamp: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).replace(tzinfo=None)
+
+
+def epoch_seconds(value: Any) -> float:
+    """A time read from google-adk's tables as float epoch seconds.
+
+    DATETIME columns hold naive UTC (text on SQLite, ``timestamp`` on PostgreSQL);
+    ``SqliteSessionService`` stores REAL epoch seconds.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return float(value.timestamp())
+    raise SourceFormatError(f"cannot read {value!r} as a time")
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value: decoded text (SQLite, raw JSONB) or what the driver decoded."""
+    if isinstance(value, (str, bytes, bytearray)):
+        return json.loads(value)
+    return value
+
+
+def json_object(value: Any, where: str) -> dict[str, Any]:
+    """A JSON column that must hold an object (state); NULL reads as ``{}``."""
+    decoded = {} if value is None else json_value(value)
+    if not isinstance(decoded, dict):
+        raise SourceFormatError(f"{where} is not a JSON object: {decoded!r}")
+    return decoded
+
+
+def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str, Any]]:
+    """The ``databases`` URL and options for a database URL or a plain SQLite file path.
+
+    >>> database_location("sessions.db", read_only=True)
+    ('sqlite+aiosqlite:///file:/abs/sessions.db?mode=ro', {'uri': True})
+    """
+    scheme, separator, rest = location.partition("://")
+    if not separator:
+        return _sqlite_location(Path(location), read_only=read_only)
+    family = scheme.split("+", 1)[0].lower()
+    if family in {"postgresql", "postgres"}:
+        return f"postgresql+asyncpg://{rest}", {"min_size": 1, "max_size": 1}
+    if family == "sqlite":
+        path = rest[1:] if rest.startswith("/") else rest
+        path = path.split("?", 1)[0]
+        if path in {"", ":memory:"}:
+            raise InvalidArgumentError(
+                f"{location!r} names an in-memory database: give a file path or a URL to a file"
+            )
+        return _sqlite_location(Path(path), read_only=read_only)
+    raise InvalidArgumentError(
+        f"unsupported database URL scheme {scheme!r}: give a SQLite file path, "
+        "sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+    )
+
+
+def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any]]:
+    path = path.expanduser().resolve()
+    if read_only:
+        if not path.is_file():
+            raise InvalidArgumentError(f"no SQLite database at {str(path)!r}")
+        return f"sqlite+aiosqlite:///file:{quote(str(path))}?mode=ro", {"uri": True}
+    return f"sqlite+aiosqlite:///{path}", {}
+
+
+class AdkDatabase:
+    """One connection to a google-adk session database, usable under asyncio and trio.
+
+    >>> async with AdkDatabase("sessions.db", read_only=True) as source:
+    ...     kind = await source.kind()
+
+    Opened ``read_only``, the connection reads one snapshot and can write nothing.
+    Otherwise :meth:`run_write` runs an operation in its own write transaction.
+    """
+
+    def __init__(self, location: str, *, read_only: bool) -> None:
+        url, options = database_location(location, read_only=read_only)
+        self.location = location
+        self.read_only = read_only
+        self.flavour: _Flavour = _Postgres() if url.startswith("postgresql") else _Sqlite()
+        self._database = databases.Database(url, **options)
+        self._runner: Runner | None = None
+        self._connection: Connection | None = None
+
+    async def __aenter__(self) -> AdkDatabase:
+        self._runner = open_runner()
+        try:
+            await self._run_raw("open", self._open)
+        except BaseException:
+            await self._runner.aclose()
+            self._runner = None
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        try:
+            await runner.run(self._close)
+        finally:
+            await runner.aclose()
+
+    async def _open(self) -> None:
+        await self._database.connect()
+        connection = self._database.connection()
+        await connection.__aenter__()
+        self._connection = connection
+        if self.read_only:
+            if self.flavour.name == "sqlite":
+                await connection.execute("PRAGMA query_only = ON")
+            await connection.execute(self.flavour.begin_snapshot)
+
+    async def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        try:
+            if connection is not None:
+                if self.read_only:
+                    await connection.execute("ROLLBACK")
+                await connection.__aexit__(None, None, None)
+        finally:
+            await self._database.disconnect()
+
+    async def _run_raw(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
+        if self._runner is None:
+            raise AdkStoreError(f"{self.location}: the database is not open")
+        try:
+            return await self._runner.run(operation)
+        except AdkStoreError:
+            raise
+        except Exception as error:
+            raise DatabaseError(
+                f"{what} on {self.location} failed: {type(error).__name__}: {error}"
+            ) from error
+
+    async def run(self, what: str, operation: Callable[[Connection], Awaitable[T]]) -> T:
+        """Run ``operation(connection)`` on the database's loop; driver errors become
+        :class:`~adk_store.DatabaseError` naming ``what``."""
+
+        async def on_connection() -> T:
+            if self._connection is None:
+                raise AdkStoreError(f"{self.location}: the database is closed")
+            return await operation(self._connection)
+
+        return await self._run_raw(what, on_connection)
+
+    async def run_write(self, what: str, operation: Callable[[Connection], Awaitable[T]]) -> T:
+        """:meth:`run` inside one write transaction: committed if ``operation`` returns,
+        rolled back if it raises."""
+        if self.read_only:
+            raise AdkStoreError(f"{self.location} is open read-only")
+
+        async def in_transaction(connection: Connection) -> T:
+            await connection.execute(self.flavour.begin_write)
+            try:
+                result = await operation(connection)
+            except BaseException:
+                await connection.execute("ROLLBACK")
+                raise
+            await connection.execute("COMMIT")
+            return result
+
+        return await self.run(what, in_transaction)
+
+    async def kind(self) -> StoreKind | None:
+        """Which google-adk layout the database holds; ``None`` when it has no google-adk
+        tables at all (a new, empty database)."""
+
+        async def detect(connection: Connection) -> StoreKind | None:
+            tables = {row[0] for row in await fetch(connection, self.flavour.list_tables)}
+            if "adk_internal_metadata" in tables:
+                rows = await fetch(
+                    connection,
+                    'SELECT value FROM adk_internal_metadata WHERE "key" = :key',
+                    {"key": SCHEMA_VERSION_KEY},
+                )
+                version = rows[0][0] if rows else None
+                if version == "1":
+                    return StoreKind.DATABASE_V1
+                if version == "0":
+                    return StoreKind.DATABASE_V0
+                raise SourceFormatError(
+                    f"{self.location}: google-adk schema version {version!r} is not one "
+                    "adk-store reads (it reads 0 and 1)"
+                )
+            if "events" not in tables or "sessions" not in tables:
+                if tables & {"sessions", "events", "app_states", "user_states"}:
+                    raise SourceFormatError(
+                        f"{self.location}: has some of google-adk's tables but not "
+                        "'sessions' and 'events'"
+                    )
+                return None
+            query, values = self.flavour.list_columns("events")
+            columns = {row[0] for row in await fetch(connection, query, values)}
+            if "actions" in columns and "event_data" not in columns:
+                return StoreKind.DATABASE_V0
+            if "event_data" in columns and self.flavour.name == "sqlite":
+                return StoreKind.SQLITE_SERVICE
+            raise SourceFormatError(
+                f"{self.location}: its 'events' table is not one google-adk writes "
+                f"(columns: {', '.join(sorted(columns))})"
+            )
+
+        return await self.run("detecting the google-adk schema", detect)
+
+    async def columns(self, table: str) -> frozenset[str]:
+        """The column names of ``table``."""
+        query, values = self.flavour.list_columns(table)
+
+        async def read(connection: Connection) -> frozenset[str]:
+            return frozenset(row[0] for row in await fetch(connection, query, values))
+
+        return await self.run(f"listing the columns of {table}", read)
+
+
+async def fetch(
+    connection: Connection, query: str, values: Mapping[str, Any] | None = None
+) -> list[Sequence[Any]]:
+    """The rows of ``query`` as tuples of the driver's values."""
+    rows = await connection.fetch_all(query, dict(values) if values else None)
+    return [row_values(row) for row in rows]
