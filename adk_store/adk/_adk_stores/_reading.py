@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..._records import AppStateRecord, SessionRecord, UserStateRecord
 from .._convert import event_to_core
-from ._adk_database import (
+from ._database import (
     AdkDatabase,
     SourceFormatError,
     StoreKind,

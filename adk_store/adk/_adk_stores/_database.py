@@ -69,8 +69,8 @@ class _Flavour:
         """A placeholder that binds JSON text as the column's JSON type."""
         return f":{name}"
 
-    def time_param(self, timestamp: float) -> Any:
-        """Epoch seconds as google-adk stores them in a DATETIME column (naive UTC)."""
+    def time_param(self, moment: datetime.datetime) -> Any:
+        """A naive UTC time as google-adk's DATETIME columns hold it."""
         raise NotImplementedError
 
 
@@ -83,9 +83,9 @@ class _Sqlite(_Flavour):
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
         return "SELECT name FROM pragma_table_info(:table)", {"table": table}
 
-    def time_param(self, timestamp: float) -> Any:
+    def time_param(self, moment: datetime.datetime) -> Any:
         # SQLAlchemy's SQLite DateTime, as google-adk's tables use it, stores this text.
-        return _naive_utc(timestamp).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 class _Postgres(_Flavour):
@@ -106,11 +106,12 @@ class _Postgres(_Flavour):
     def json_param(self, name: str) -> str:
         return f"CAST(:{name} AS JSONB)"
 
-    def time_param(self, timestamp: float) -> Any:
-        return _naive_utc(timestamp)
+    def time_param(self, moment: datetime.datetime) -> Any:
+        return moment
 
 
-def _naive_utc(timestamp: float) -> datetime.datetime:
+def naive_utc(timestamp: float) -> datetime.datetime:
+    """Epoch seconds as the naive UTC time (to the microsecond) google-adk stores."""
     return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).replace(tzinfo=None)
 
 
