@@ -21,6 +21,9 @@ from ._schema import SCHEMA_VERSION, metadata
 from ._service import SessionService
 from ._setup import create_schema, schema_version
 
+__version__ = "0.1.0"
+"""The one place the version is written; the package metadata reads it from here."""
+
 __all__ = [
     "SCHEMA_VERSION",
     "AdkStoreError",
@@ -42,5 +45,3 @@ __all__ = [
     "metadata",
     "schema_version",
 ]
-
-__version__ = "0.1.0"

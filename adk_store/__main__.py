@@ -1,4 +1,7 @@
-"""The command line: ``python -m adk_store migrate URL`` and ``python -m adk_store demo``."""
+"""The command line: ``python -m adk_store migrate URL`` and ``python -m adk_store demo``.
+
+Kept thin: the demos live in :mod:`adk_store.demos`, the schema work in ``_setup``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import sys
 import anyio
 
 from ._errors import AdkStoreError
+from .demos import run_demo
 
 
 def _migrate(url: str, check_only: bool) -> int:
@@ -32,16 +36,6 @@ def _migrate(url: str, check_only: bool) -> int:
     return anyio.run(run)
 
 
-def _demo(demo_args: list[str]) -> int:
-    if "--core" in demo_args:
-        from ._core_demo import main as core_demo_main
-
-        return core_demo_main([arg for arg in demo_args if arg != "--core"])
-    from ._demo import main as demo_main
-
-    return demo_main(demo_args)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(
@@ -64,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args[:1] == ["demo"]:
-            return _demo(args[1:])
+            return run_demo(args[1:])
         arguments = parser.parse_args(args)
         return _migrate(arguments.url, arguments.check)
     except AdkStoreError as error:
