@@ -32,7 +32,7 @@ from databases.core import Connection
 
 from ..._codec import row_values
 from ..._errors import AdkStoreError, DatabaseError, InvalidArgumentError
-from ..._runner import Runner, open_runner
+from ..._runtime.bridge import LoopBridge, open_bridge
 
 T = TypeVar("T")
 
@@ -198,16 +198,16 @@ class AdkDatabase:
         self.read_only = read_only
         self.flavour: _Flavour = _Postgres() if url.startswith("postgresql") else _Sqlite()
         self._database = databases.Database(url, **options)
-        self._runner: Runner | None = None
+        self._bridge: LoopBridge | None = None
         self._connection: Connection | None = None
 
     async def __aenter__(self) -> AdkDatabase:
-        self._runner = open_runner()
+        self._bridge = open_bridge()
         try:
             await self._run_raw("open", self._open)
         except BaseException:
-            await self._runner.aclose()
-            self._runner = None
+            await self._bridge.aclose()
+            self._bridge = None
             raise
         return self
 
@@ -217,13 +217,13 @@ class AdkDatabase:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        runner, self._runner = self._runner, None
-        if runner is None:
+        bridge, self._bridge = self._bridge, None
+        if bridge is None:
             return
         try:
-            await runner.run(self._close)
+            await bridge.run(self._close)
         finally:
-            await runner.aclose()
+            await bridge.aclose()
 
     async def _open(self) -> None:
         await self._database.connect()
@@ -246,10 +246,10 @@ class AdkDatabase:
             await self._database.disconnect()
 
     async def _run_raw(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
-        if self._runner is None:
+        if self._bridge is None:
             raise AdkStoreError(f"{self.location}: the database is not open")
         try:
-            return await self._runner.run(operation)
+            return await self._bridge.run(operation)
         except AdkStoreError:
             raise
         except Exception as error:

@@ -71,6 +71,12 @@ _LEGACY_COLUMNS = (
 (they read as unset, as google-adk reads them)."""
 
 
+_SESSION_QUERY = (
+    "SELECT state, create_time, update_time FROM sessions "
+    "WHERE app_name = :app_name AND user_id = :user_id AND id = :session_id"
+)
+
+
 class AdkStoreReader:
     """Reads sessions, events and app/user state from an open google-adk database.
 
@@ -114,23 +120,14 @@ class AdkStoreReader:
 
     async def session(self, key: SessionKey) -> SessionRecord | None:
         """One session with its state, times and every event in google-adk's order."""
-        order = "timestamp, rowid" if self.kind is StoreKind.SQLITE_SERVICE else "timestamp, id"
-        event_query = (
-            f"SELECT {', '.join(self._event_columns)} FROM events WHERE app_name = :app_name "
-            f"AND user_id = :user_id AND session_id = :session_id ORDER BY {order}"
-        )
-        session_query = (
-            "SELECT state, create_time, update_time FROM sessions "
-            "WHERE app_name = :app_name AND user_id = :user_id AND id = :session_id"
-        )
         values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
 
         async def read(connection: Connection) -> SessionRecord | None:
-            rows = await fetch(connection, session_query, values)
+            rows = await fetch(connection, _SESSION_QUERY, values)
             if not rows:
                 return None
             state, create_time, update_time = rows[0]
-            event_rows = await fetch(connection, event_query, values)
+            event_rows = await fetch(connection, self._events_query(), values)
             return SessionRecord(
                 app_name=key.app_name,
                 user_id=key.user_id,
@@ -142,6 +139,24 @@ class AdkStoreReader:
             )
 
         return await self.database.run(f"reading {key}", read)
+
+    async def check_session(self, key: SessionKey) -> None:
+        """Read a session's events as google-adk would, raising on any that cannot be read
+        (a refused pickle, a document google-adk's ``Event`` rejects)."""
+        values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
+
+        async def check(connection: Connection) -> None:
+            for row in await fetch(connection, self._events_query(), values):
+                self._event(row, key)
+
+        await self.database.run(f"reading {key}", check)
+
+    def _events_query(self) -> str:
+        order = "timestamp, rowid" if self.kind is StoreKind.SQLITE_SERVICE else "timestamp, id"
+        return (
+            f"SELECT {', '.join(self._event_columns)} FROM events WHERE app_name = :app_name "
+            f"AND user_id = :user_id AND session_id = :session_id ORDER BY {order}"
+        )
 
     def _event(self, row: Sequence[Any], key: SessionKey) -> AdkEvent:
         try:

@@ -9,6 +9,9 @@ source database are untrusted, so :func:`load_actions` resolves only data types:
 * the builtin containers and scalars, and a few stdlib value types (dates, decimals, UUIDs,
   paths, ordered and default dicts).
 
+google-adk pickled with the highest protocol of its Python (3 and later are read here); the
+older protocols need helper functions (``copyreg``, ``codecs``) that are not admitted.
+
 A class is looked up only in a module that is already imported (the modules holding
 google-adk's event types are imported here, up front): a pickle never causes an import. Any
 other name is refused with :class:`RefusedPickleError`, which names it; nothing it names is
