@@ -11,6 +11,8 @@ from typing import Any
 from ._dialects import Dialect
 from ._errors import InvalidArgumentError, StateSerializationError
 from ._models import Event, EventActions, JsonDict, Session
+from ._operations import SessionKey
+from ._records import AppStateRecord, SessionRecord, UserStateRecord
 from ._state import check_json_value, merge_scopes
 from ._statements import EVENT_COLUMNS
 
@@ -209,3 +211,34 @@ def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
         revision=revision,
         create_time=create_time,
     )
+
+
+def session_record_from_row(row: Sequence[Any], events: list[Event]) -> SessionRecord:
+    """A :class:`SessionRecord` from a row in ``EXPORT_SESSION_COLUMNS`` order."""
+    app_name, user_id, session_id, session_state, _revision, create_time, update_time = row_values(
+        row
+    )
+    return SessionRecord(
+        app_name=app_name,
+        user_id=user_id,
+        id=session_id,
+        state=json.loads(session_state),
+        create_time=create_time,
+        update_time=update_time,
+        events=events,
+    )
+
+
+def app_state_record_from_row(row: Sequence[Any]) -> AppStateRecord:
+    app_name, state = row_values(row)
+    return AppStateRecord(app_name=app_name, state=json.loads(state))
+
+
+def user_state_record_from_row(row: Sequence[Any]) -> UserStateRecord:
+    app_name, user_id, state = row_values(row)
+    return UserStateRecord(app_name=app_name, user_id=user_id, state=json.loads(state))
+
+
+def session_key_from_row(row: Sequence[Any]) -> SessionKey:
+    app_name, user_id, session_id, update_time = row_values(row)
+    return SessionKey(app_name, user_id, session_id, update_time)

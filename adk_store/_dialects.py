@@ -81,6 +81,11 @@ class Dialect:
         """A bound parameter that carries JSON text."""
         return sa.bindparam(name)
 
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        """``column`` compared and sorted by its bytes, whatever the database's collation."""
+        ordered: ColumnElement[Any] = column
+        return ordered
+
     async def prepare_connection(self, connection: Connection) -> None:
         """Settings every new connection needs before its first query."""
 
@@ -238,6 +243,10 @@ class PostgresDialect(Dialect):
 
     def json_param(self, name: str) -> ColumnElement[Any]:
         return sa.cast(sa.bindparam(name), postgresql.JSONB)
+
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        ordered: ColumnElement[Any] = column.collate("C")
+        return ordered
 
     def check_text(self, text: str, where: str) -> None:
         if "\x00" in text:

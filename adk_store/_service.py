@@ -7,7 +7,7 @@ import binascii
 import json
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, TypeVar
@@ -28,11 +28,17 @@ from ._errors import (
     SessionNotFoundError,
     StaleSessionError,
 )
+from ._export import ExportWalk, read_page
+from ._import import prepare_session_import, write_session_import
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session, new_id
+from ._operations import SessionKey, StoreStatus
 from ._pool import ConnectionPool
+from ._prune import BATCH_SIZE, delete_batch, prunable_page
+from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 from ._runner import Runner, open_runner
 from ._state import ScopedDelta, merge_scopes, split_state_delta, without_temp
 from ._statements import Statements
+from ._store_statements import StoreStatements
 from ._transactions import write_transaction
 
 T = TypeVar("T")
@@ -94,6 +100,7 @@ class SessionService:
         self._pool_size = pool_size
         self._allow_stale = allow_stale_appends
         self._statements = Statements(self._dialect)
+        self._store_statements = StoreStatements(self._dialect)
         self._codec = RowCodec(self._dialect)
         self._runner: Runner | None = None
         self._pool: ConnectionPool | None = None
@@ -384,11 +391,13 @@ class SessionService:
         user_id: str | None = None,
         limit: int | None = None,
         page_token: str | None = None,
+        newest_first: bool = False,
     ) -> ListSessionsResponse:
-        """Sessions of an app (or of one user), without events, oldest update first.
+        """Sessions of an app (or of one user), without events, oldest update first
+        (``newest_first``: most recently updated first).
 
-        With ``limit``, at most that many come back, and ``next_page_token`` fetches the rest;
-        pages stay consistent while sessions are added.
+        With ``limit``, at most that many come back, and ``next_page_token`` fetches the rest
+        (pass the same arguments with it); pages stay consistent while sessions are added.
         """
         _check_id(app_name, "app_name")
         if user_id is not None:
@@ -397,29 +406,22 @@ class SessionService:
             raise InvalidArgumentError(f"limit must be a positive int or None, not {limit!r}")
         if page_token is not None and limit is None:
             raise InvalidArgumentError("page_token needs a limit")
-        sql = self._statements
         values: dict[str, Any] = {"app_name": app_name}
-        if user_id is None:
-            queries = (
-                sql.list_app_sessions,
-                sql.list_app_sessions_page,
-                sql.list_app_sessions_after,
-            )
-        else:
+        if user_id is not None:
             values["user_id"] = user_id
-            queries = (
-                sql.list_user_sessions,
-                sql.list_user_sessions_page,
-                sql.list_user_sessions_after,
-            )
+        queries = self._statements.list_sessions[user_id is not None, bool(newest_first)]
         if limit is None:
-            query = queries[0]
+            query = queries.every
         else:
             values["limit"] = min(limit, MAX_ROWS) + 1
-            query = queries[1]
+            query = queries.first_page
             if page_token is not None:
-                values.update(_decode_page_token(page_token, with_user_id=user_id is None))
-                query = queries[2]
+                values.update(
+                    _decode_page_token(
+                        page_token, with_user_id=user_id is None, newest_first=bool(newest_first)
+                    )
+                )
+                query = queries.next_page
 
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
             async with pool.reader() as connection:
@@ -428,7 +430,9 @@ class SessionService:
             next_token = None
             if limit is not None and len(sessions) > limit:
                 del sessions[limit:]
-                next_token = _encode_page_token(sessions[-1], with_user_id=user_id is None)
+                next_token = _encode_page_token(
+                    sessions[-1], with_user_id=user_id is None, newest_first=bool(newest_first)
+                )
             return ListSessionsResponse(sessions=sessions, next_page_token=next_token)
 
         return await self._call("list_sessions", page)
@@ -591,6 +595,195 @@ class SessionService:
         await self._call("append_event", append)
         return event
 
+    # -- store-wide operations ---------------------------------------------------------------
+
+    async def status(self) -> StoreStatus:
+        """Schema version, database kind, and counts of what the store holds.
+
+        >>> (await service.status()).sessions
+        10000
+        """
+        sql = self._store_statements
+
+        async def read(pool: ConnectionPool) -> StoreStatus:
+            async with pool.reader() as connection:
+                version = await _migrations.stored_version(
+                    connection, self._dialect, self._statements
+                )
+                row = await connection.fetch_one(sql.status)
+            assert row is not None
+            apps, users, sessions, events, oldest, newest = row_values(row)
+            return StoreStatus(
+                schema_version=version,
+                database=self._dialect.name,
+                apps=int(apps),
+                users=int(users),
+                sessions=int(sessions),
+                events=int(events),
+                oldest_update_time=oldest,
+                newest_update_time=newest,
+            )
+
+        return await self._call("status", read)
+
+    async def list_app_names(self) -> list[str]:
+        """The names of the apps that have sessions, in byte order."""
+
+        async def read(pool: ConnectionPool) -> list[str]:
+            async with pool.reader() as connection:
+                rows = await connection.fetch_all(self._store_statements.app_names)
+            return sorted((row_values(row)[0] for row in rows), key=lambda name: name.encode())
+
+        return await self._call("list_app_names", read)
+
+    async def export_records(
+        self, *, app_name: str | None = None, user_id: str | None = None
+    ) -> AsyncIterator[StoredRecord]:
+        """Every app state, user state and session (with its events) of the store, or of one
+        app, or of one user of an app, as plain records; memory stays flat.
+
+        Records come in a fixed order (app states, user states, sessions, each by key in byte
+        order), so the same contents give the same sequence on any database. Each page is
+        read in its own short transaction: a session changed during the export is exported
+        as it was when its page was read.
+
+        >>> async for record in service.export_records(app_name="tutor"):
+        ...     print(record)
+        """
+        if app_name is not None:
+            _check_id(app_name, "app_name")
+        if user_id is not None:
+            if app_name is None:
+                raise InvalidArgumentError("exporting one user's sessions needs its app_name")
+            _check_id(user_id, "user_id")
+        walk = ExportWalk(app_name, user_id)
+
+        async def page(pool: ConnectionPool) -> list[StoredRecord]:
+            async with pool.reader() as connection:
+                return await read_page(connection, walk, self._statements, self._store_statements)
+
+        while not walk.done:
+            for record in await self._call("export_records", page):
+                yield record
+
+    async def import_session(self, record: SessionRecord, *, skip_existing: bool = False) -> bool:
+        """Store a session exactly as recorded: its state, times and events (ids, timestamps
+        and order kept; its revision is its number of events), in one transaction.
+
+        If the session already exists, nothing is written and :class:`SessionExistsError` is
+        raised, or ``False`` returned when ``skip_existing``. Returns ``True`` once stored.
+        ``record.state`` holds the session scope only; import app and user state with
+        :meth:`import_app_state` and :meth:`import_user_state`.
+
+        >>> await service.import_session(SessionRecord("tutor", "ada", "s1", events=[...]))
+        True
+        """
+        for value, name in (
+            (record.app_name, "app_name"),
+            (record.user_id, "user_id"),
+            (record.id, "session_id"),
+        ):
+            _check_id(value, name)
+        for event in record.events:
+            _check_id(event.id, "event id")
+        prepared = prepare_session_import(record, self._codec)
+
+        async def write(pool: ConnectionPool) -> None:
+            async with pool.writer() as connection, write_transaction(connection, self._dialect):
+                await write_session_import(
+                    connection, prepared, self._dialect, self._statements, self._store_statements
+                )
+
+        try:
+            await self._call("import_session", write)
+        except SessionExistsError:
+            if skip_existing:
+                return False
+            raise
+        return True
+
+    async def import_app_state(self, record: AppStateRecord) -> None:
+        """Merge ``record.state`` into the app's state: its keys are set, others are kept.
+
+        >>> await service.import_app_state(AppStateRecord("tutor", {"greeting": "hi"}))
+        """
+        _check_id(record.app_name, "app_name")
+        state_json = self._codec.state_json(record.state, f"app {record.app_name!r} state")
+        values = {"app_name": record.app_name, "state_delta": state_json, "now": time.time()}
+        await self._write_state("import_app_state", self._statements.upsert_app_state, values)
+
+    async def import_user_state(self, record: UserStateRecord) -> None:
+        """Merge ``record.state`` into the user's state: its keys are set, others are kept.
+
+        >>> await service.import_user_state(UserStateRecord("tutor", "ada", {"name": "Ada"}))
+        """
+        _check_id(record.app_name, "app_name")
+        _check_id(record.user_id, "user_id")
+        where = f"user {record.user_id!r} of app {record.app_name!r} state"
+        values = {
+            "app_name": record.app_name,
+            "user_id": record.user_id,
+            "state_delta": self._codec.state_json(record.state, where),
+            "now": time.time(),
+        }
+        await self._write_state("import_user_state", self._statements.upsert_user_state, values)
+
+    async def _write_state(self, what: str, statement: str, values: dict[str, Any]) -> None:
+        async def write(pool: ConnectionPool) -> None:
+            async with pool.writer() as connection, write_transaction(connection, self._dialect):
+                await connection.execute(statement, values)
+
+        await self._call(what, write)
+
+    async def prune(
+        self,
+        *,
+        updated_before: float,
+        app_name: str | None = None,
+        dry_run: bool = False,
+        batch_size: int = BATCH_SIZE,
+        on_batch: Callable[[Sequence[SessionKey]], None] | None = None,
+    ) -> int:
+        """Delete the sessions last updated before ``updated_before`` (epoch seconds), with
+        their events; app and user state stay. Returns how many were deleted.
+
+        Runs in batches of at most ``batch_size`` sessions, each its own short transaction,
+        so appends go on meanwhile; a session updated after the cut-off is kept.
+        ``on_batch`` is called with the sessions of each batch. With ``dry_run`` nothing is
+        deleted: the sessions that would be are counted (and reported) instead.
+
+        >>> await service.prune(updated_before=time.time() - 30 * 86400)
+        42
+        """
+        cutoff = _check_timestamp(updated_before, "updated_before")
+        assert cutoff is not None
+        if app_name is not None:
+            _check_id(app_name, "app_name")
+        if type(batch_size) is not int or batch_size < 1:
+            raise InvalidArgumentError(f"batch_size must be a positive int, not {batch_size!r}")
+        last: SessionKey | None = None
+
+        async def next_batch(pool: ConnectionPool) -> list[SessionKey]:
+            if dry_run:
+                async with pool.reader() as connection:
+                    return await prunable_page(
+                        connection, self._store_statements, cutoff, app_name, last, batch_size
+                    )
+            async with pool.writer() as connection, write_transaction(connection, self._dialect):
+                return await delete_batch(
+                    connection, self._store_statements, cutoff, app_name, batch_size
+                )
+
+        count = 0
+        while True:
+            batch = await self._call("prune", next_batch)
+            count += len(batch)
+            if batch and on_batch is not None:
+                on_batch(batch)
+            if len(batch) < batch_size:
+                return count
+            last = batch[-1]
+
     # -- shared state ------------------------------------------------------------------------
 
     async def get_user_state(self, *, app_name: str, user_id: str) -> JsonDict:
@@ -665,14 +858,17 @@ def _check_timestamp(value: object, name: str) -> float | None:
     return float(value)
 
 
-def _encode_page_token(last: Session, *, with_user_id: bool) -> str:
+def _encode_page_token(last: Session, *, with_user_id: bool, newest_first: bool) -> str:
     position: list[Any] = [last.last_update_time, last.id]
     if with_user_id:
         position.insert(1, last.user_id)
+    if newest_first:
+        # The direction travels in the token: a token is refused by a call in the other order.
+        position.append("newest_first")
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
 
 
-def _decode_page_token(token: str, *, with_user_id: bool) -> dict[str, Any]:
+def _decode_page_token(token: str, *, with_user_id: bool, newest_first: bool) -> dict[str, Any]:
     refused = InvalidArgumentError(
         f"page_token {str(token)[:40]!r} is not a token list_sessions returned"
     )
@@ -680,7 +876,11 @@ def _decode_page_token(token: str, *, with_user_id: bool) -> dict[str, Any]:
         position = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError, AttributeError, binascii.Error):
         raise refused from None
-    if not isinstance(position, list) or len(position) != (3 if with_user_id else 2):
+    if not isinstance(position, list) or len(position) != (3 if with_user_id else 2) + int(
+        newest_first
+    ):
+        raise refused
+    if newest_first and position.pop() != "newest_first":
         raise refused
     after_time, *ids = position
     if (

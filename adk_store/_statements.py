@@ -7,7 +7,7 @@ Every id and value travels as a bound parameter, never as SQL text.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -41,6 +41,14 @@ SESSION_COLUMNS = (
     "create_time",
 )
 """Session columns (with the merged scopes) in the order every session query returns them."""
+
+
+class ListQueries(NamedTuple):
+    """The three ``list_sessions`` queries of one ordering: all, a first page, a later page."""
+
+    every: str
+    first_page: str
+    next_page: str
 
 
 _LIMIT: sa.BindParameter[int] = sa.bindparam("limit")
@@ -97,39 +105,33 @@ class Statements:
         self.select_session = self._sql(session_with_scopes.where(_session_key(sessions)))
 
         page_of_app = session_with_scopes.where(sessions.c.app_name == sa.bindparam("app_name"))
-        app_order = (sessions.c.update_time, sessions.c.user_id, sessions.c.id)
-        self.list_app_sessions = self._sql(page_of_app.order_by(*app_order))
-        self.list_app_sessions_page = self._sql(
-            page_of_app.order_by(*app_order).limit(_LIMIT).offset(_NO_OFFSET)
-        )
-        self.list_app_sessions_after = self._sql(
-            page_of_app.where(
-                sa.tuple_(*app_order)
-                > sa.tuple_(
-                    sa.bindparam("after_time"),
-                    sa.bindparam("after_user_id"),
-                    sa.bindparam("after_id"),
-                )
-            )
-            .order_by(*app_order)
-            .limit(_LIMIT)
-            .offset(_NO_OFFSET)
-        )
         page_of_user = page_of_app.where(sessions.c.user_id == sa.bindparam("user_id"))
+        app_order = (sessions.c.update_time, sessions.c.user_id, sessions.c.id)
         user_order = (sessions.c.update_time, sessions.c.id)
-        self.list_user_sessions = self._sql(page_of_user.order_by(*user_order))
-        self.list_user_sessions_page = self._sql(
-            page_of_user.order_by(*user_order).limit(_LIMIT).offset(_NO_OFFSET)
-        )
-        self.list_user_sessions_after = self._sql(
-            page_of_user.where(
-                sa.tuple_(*user_order)
-                > sa.tuple_(sa.bindparam("after_time"), sa.bindparam("after_id"))
+        self.list_sessions: dict[tuple[bool, bool], ListQueries] = {}
+        """``list_sessions`` queries by (one user's, newest first)."""
+        for of_user, select, order in (
+            (False, page_of_app, app_order),
+            (True, page_of_user, user_order),
+        ):
+            position = sa.tuple_(*order)
+            last_seen: sa.ColumnElement[Any] = sa.tuple_(
+                sa.bindparam("after_time"),
+                *([] if of_user else [sa.bindparam("after_user_id")]),
+                sa.bindparam("after_id"),
             )
-            .order_by(*user_order)
-            .limit(_LIMIT)
-            .offset(_NO_OFFSET)
-        )
+            for newest_first in (False, True):
+                ordered = [column.desc() if newest_first else column for column in order]
+                past = position < last_seen if newest_first else position > last_seen
+                self.list_sessions[of_user, newest_first] = ListQueries(
+                    every=self._sql(select.order_by(*ordered)),
+                    first_page=self._sql(
+                        select.order_by(*ordered).limit(_LIMIT).offset(_NO_OFFSET)
+                    ),
+                    next_page=self._sql(
+                        select.where(past).order_by(*ordered).limit(_LIMIT).offset(_NO_OFFSET)
+                    ),
+                )
 
         self.select_scopes = self._sql(
             sa.select(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,7 +83,11 @@ def print_json(value: Any) -> None:
 
 
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    """Rich output on stdout; lines are not wrapped at 80 columns when it is not a terminal."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=4096)
+    return console
 
 
 @contextmanager
@@ -108,7 +111,3 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda steps: progress.advance(task, steps)
-
-
-def stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()

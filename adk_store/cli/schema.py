@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import click
+from rich.table import Table
 
 from .._errors import SchemaVersionError
 from .._migrations import UPGRADE_HINT
+from .._operations import StoreStatus
 from .._schema import SCHEMA_VERSION
 from .._setup import create_schema, schema_version
-from ._common import example, require_url, run, url_option
+from ._common import (
+    example,
+    json_option,
+    open_service,
+    print_json,
+    require_url,
+    run,
+    stdout_console,
+    url_option,
+)
+from ._render import utc_time
 
 
 @click.command(epilog=example("adk-store init --url sqlite+aiosqlite:///sessions.db"))
@@ -65,4 +79,33 @@ def migrate(positional_url: str | None, url: str | None, check: bool) -> int:
     return run(upgrade)
 
 
-COMMANDS = [init, migrate]
+@click.command(epilog=example("adk-store status --url sqlite+aiosqlite:///sessions.db --json"))
+@url_option
+@json_option
+def status(url: str | None, as_json: bool) -> None:
+    """Schema version, database kind, and how many apps, users, sessions and events."""
+
+    async def read() -> StoreStatus:
+        async with open_service(url or "") as service:
+            return await service.status()
+
+    found = run(read)
+    if as_json:
+        print_json(asdict(found))
+        return
+    table = Table(show_header=False, box=None)
+    for label, value in (
+        ("schema version", str(found.schema_version)),
+        ("database", found.database),
+        ("apps", str(found.apps)),
+        ("users", str(found.users)),
+        ("sessions", str(found.sessions)),
+        ("events", str(found.events)),
+        ("oldest update", utc_time(found.oldest_update_time)),
+        ("newest update", utc_time(found.newest_update_time)),
+    ):
+        table.add_row(label, value)
+    stdout_console().print(table)
+
+
+COMMANDS = [init, migrate, status]
