@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import adk_store
-from adk_store import Event, EventActions
+from adk_store import Event, EventActions, SessionRecord, UserStateRecord
+from adk_store._jsonlines import dump_record, header_line
 
 APPS = ("tutor", "barista")
 USERS = ("ada", "grace", "łukasz")
@@ -66,3 +68,35 @@ async def fill_store(
                     await service.append_event(session, varied_event(rng, number))
                 created.append(session)
     return created
+
+
+def write_generated_export(path: Path, sessions: int, events_per_session: int = 4) -> None:
+    """A generated export: ``sessions`` sessions over 100 users of one app."""
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write(header_line() + "\n")
+        for user in range(100):
+            record = UserStateRecord("bench", f"user{user:03}", {"name": f"User {user}"})
+            stream.write(dump_record(record) + "\n")
+        for number in range(sessions):
+            start = 1_700_000_000.0 + number
+            events = [
+                Event(
+                    id=f"e{number}-{turn}",
+                    author="user" if turn % 2 == 0 else "model",
+                    invocation_id=f"i{number}-{turn // 2}",
+                    timestamp=start + turn * 0.25,
+                    content={"role": "user", "parts": [{"text": f"message {turn} " * 20}]},
+                    actions=EventActions(state_delta={"turns": turn + 1, "ratio": turn / 3}),
+                )
+                for turn in range(events_per_session)
+            ]
+            record = SessionRecord(
+                app_name="bench",
+                user_id=f"user{number % 100:03}",
+                id=f"session{number:06}",
+                state={"turns": events_per_session, "topic": "benchmarks"},
+                create_time=start,
+                update_time=events[-1].timestamp,
+                events=events,
+            )
+            stream.write(dump_record(record) + "\n")
