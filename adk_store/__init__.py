@@ -24,6 +24,9 @@ from ._service import SessionService
 from ._setup import create_schema, schema_version
 from ._transfer import ImportCounts, export_jsonl, import_jsonl, read_jsonl
 
+__version__ = "0.1.0"
+"""The one place the version is written; the package metadata reads it from here."""
+
 __all__ = [
     "SCHEMA_VERSION",
     "AdkStoreError",
@@ -55,5 +58,3 @@ __all__ = [
     "read_jsonl",
     "schema_version",
 ]
-
-__version__ = "0.1.0"

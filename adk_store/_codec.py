@@ -1,20 +1,25 @@
-"""Objects to row values and rows back to objects: the only place either happens."""
+"""Objects to row values and rows back to objects: the only place either happens.
+
+Going in, :class:`RowCodec` turns events and state deltas into the values a statement binds
+(JSON text as the dialect must receive it). Coming out, ``*_from_row`` functions turn the rows
+the statements return into :class:`Session` and :class:`Event` objects and state dicts.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 from collections.abc import Container, Sequence
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
 
-from ._dialects import Dialect
 from ._errors import InvalidArgumentError, StateSerializationError
 from ._models import Event, EventActions, JsonDict, Session
 from ._operations import SessionKey
 from ._records import AppStateRecord, SessionRecord, UserStateRecord
-from ._state import check_json_value, merge_scopes
-from ._statements import EVENT_COLUMNS
+from ._schema import EVENT_COLUMNS
+from ._state import ScopedDelta, check_json_value, merge_scopes
+from .dialects import Dialect
 
 _ACTION_FIELDS = tuple(f.name for f in fields(EventActions) if f.name != "extra")
 _ACTION_DEFAULTS = {name: EventActions().__dict__[name] for name in _ACTION_FIELDS}
@@ -52,6 +57,14 @@ def _check_encodable(text: str, where: str) -> None:
         ) from None
 
 
+@dataclass(frozen=True)
+class SharedStateJson:
+    """The app and user parts of a state delta as JSON; ``None`` where nothing changes."""
+
+    app_json: str | None
+    user_json: str | None
+
+
 class RowCodec:
     """Turns events into row values and rows into events and sessions for one dialect."""
 
@@ -60,6 +73,13 @@ class RowCodec:
 
     def state_json(self, state: JsonDict, where: str) -> str:
         return self._dialect.adapt_json(dumps(state, where), where)
+
+    def shared_state_json(self, scoped: ScopedDelta, where: str) -> SharedStateJson:
+        """JSON for the app and user parts of a delta; ``None`` for a part that is empty."""
+        return SharedStateJson(
+            self.state_json(scoped.app_state, where) if scoped.app_state else None,
+            self.state_json(scoped.user_state, where) if scoped.user_state else None,
+        )
 
     def event_values(self, event: Event) -> dict[str, Any]:
         """Column values for ``event`` (the caller adds the session key and ``seq``)."""
@@ -187,7 +207,7 @@ def _split_modelled(stored: JsonDict, modelled: Container[str]) -> tuple[JsonDic
 
 
 def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
-    """A :class:`Session` from a row in ``SESSION_COLUMNS`` order."""
+    """A :class:`Session` from a row of ``Statements.select_session``'s columns."""
     (
         app_name,
         user_id,
@@ -213,8 +233,25 @@ def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
     )
 
 
+def state_from_value(text: str | None) -> JsonDict:
+    """A state dict from a stored state column; ``{}`` when there is no row."""
+    return {} if text is None else dict(json.loads(text))
+
+
+def scopes_from_row(row: Sequence[Any]) -> tuple[JsonDict, JsonDict]:
+    """The app and user state of a ``Statements.select_scopes`` row."""
+    app_state, user_state = row_values(row)
+    return state_from_value(app_state), state_from_value(user_state)
+
+
+def revision_from_row(row: Sequence[Any]) -> tuple[int, float]:
+    """The revision and create time of a ``Statements.select_revision`` row."""
+    revision, create_time = row_values(row)
+    return int(revision), create_time
+
+
 def session_record_from_row(row: Sequence[Any], events: list[Event]) -> SessionRecord:
-    """A :class:`SessionRecord` from a row in ``EXPORT_SESSION_COLUMNS`` order."""
+    """A :class:`SessionRecord` from a row of ``StoreStatements.sessions_page``'s columns."""
     app_name, user_id, session_id, session_state, _revision, create_time, update_time = row_values(
         row
     )
@@ -231,14 +268,15 @@ def session_record_from_row(row: Sequence[Any], events: list[Event]) -> SessionR
 
 def app_state_record_from_row(row: Sequence[Any]) -> AppStateRecord:
     app_name, state = row_values(row)
-    return AppStateRecord(app_name=app_name, state=json.loads(state))
+    return AppStateRecord(app_name=app_name, state=state_from_value(state))
 
 
 def user_state_record_from_row(row: Sequence[Any]) -> UserStateRecord:
     app_name, user_id, state = row_values(row)
-    return UserStateRecord(app_name=app_name, user_id=user_id, state=json.loads(state))
+    return UserStateRecord(app_name=app_name, user_id=user_id, state=state_from_value(state))
 
 
 def session_key_from_row(row: Sequence[Any]) -> SessionKey:
+    """A :class:`SessionKey` from a row of app_name, user_id, id, update_time."""
     app_name, user_id, session_id, update_time = row_values(row)
     return SessionKey(app_name, user_id, session_id, update_time)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from databases.core import Connection
-
 from ._codec import (
     app_state_record_from_row,
     events_from_rows,
@@ -21,6 +19,7 @@ from ._codec import (
     user_state_record_from_row,
 )
 from ._records import StoredRecord
+from ._runtime import Connection
 from ._statements import Statements
 from ._store_statements import StoreStatements
 

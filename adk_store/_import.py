@@ -11,14 +11,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from databases.core import Connection
-
 from ._codec import RowCodec
-from ._dialects import Dialect
 from ._errors import EventExistsError, InvalidArgumentError, SessionExistsError
 from ._records import SessionRecord
+from ._runtime import Connection
 from ._statements import Statements
 from ._store_statements import StoreStatements
+from .dialects import Dialect
 
 _SHARED_PREFIXES = ("app:", "user:", "temp:")
 

@@ -14,13 +14,11 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from databases.core import Connection
-
-from ._dialects import Dialect
 from ._errors import SchemaVersionError
+from ._runtime import Connection, write_transaction
 from ._schema import SCHEMA_VERSION
 from ._statements import Statements
-from ._transactions import write_transaction
+from .dialects import Dialect
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -84,7 +82,7 @@ async def stored_version(connection: Connection, dialect: Dialect, statements: S
 
 async def upgrade(connection: Connection, dialect: Dialect, statements: Statements) -> int:
     """Bring the schema to :data:`SCHEMA_VERSION`; return the version found before."""
-    async with write_transaction(connection, dialect):
+    async with write_transaction(connection, dialect.begin_write):
         if dialect.schema_lock is not None:
             await connection.execute(dialect.schema_lock)
         found = await stored_version(connection, dialect, statements)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from databases.core import Connection
-
 from ._codec import session_key_from_row
 from ._operations import SessionKey
+from ._runtime import Connection
 from ._store_statements import StoreStatements
 
 BATCH_SIZE = 500

@@ -82,24 +82,37 @@ schema_versions = sa.Table(
     sa.Column("applied_time", sa.Double, nullable=False),
 )
 
-appends = sa.table(
-    "adk_appends",
-    *(
-        sa.column(name)
-        for name in (
-            "app_name",
-            "user_id",
-            "session_id",
-            "expected",
-            "created",
-            *(column.name for column in events.columns if not column.primary_key),
-            "update_time",
-            "session_delta",
-            "app_state_delta",
-            "user_state_delta",
-        )
-    ),
+
+EVENT_COLUMNS = (
+    "seq",
+    "id",
+    "invocation_id",
+    "author",
+    "branch",
+    "timestamp",
+    "error_code",
+    "error_message",
+    "content",
+    "actions",
+    "extra_fields",
 )
-"""SQLite only, and not part of ``metadata``: a view that is never read. Inserting a row into
-it runs its INSTEAD OF trigger (see ``migrations/sqlite``), which appends an event, bumps its
-session and merges the state deltas, so an append is one statement."""
+"""Event columns in the order every event query returns them."""
+
+
+def session_key(table: sa.Table, id_column: str = "id") -> sa.ColumnElement[bool]:
+    """``table``'s rows of the session named by ``:app_name``, ``:user_id``, ``:session_id``."""
+    return sa.and_(
+        table.c.app_name == sa.bindparam("app_name"),
+        table.c.user_id == sa.bindparam("user_id"),
+        table.c[id_column] == sa.bindparam("session_id"),
+    )
+
+
+def same_incarnation() -> sa.ColumnElement[bool]:
+    """The session row is the one ``:created`` (its create time) names, when given.
+
+    Revisions restart at 0 when a session is deleted and created again under the same id; the
+    create time tells the two apart, so a copy of the old one cannot append to the new one.
+    """
+    created = sa.cast(sa.bindparam("created"), sa.Double)
+    return sa.or_(created.is_(None), sessions.c.create_time == created)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import databases
-
+from . import _migrations
+from ._runtime import ConnectionPool, Connector, Database
 from ._service import SessionService
+from ._statements import Statements
+from .dialects import SqliteOptions, dialect_for
 
 
-async def create_schema(database: str | databases.Database) -> None:
+async def create_schema(database: str | Database) -> None:
     """Create adk-store's tables, or upgrade them, in ``database`` (a URL or a Database).
 
     Idempotent, and safe when several processes call it at once: exactly one applies each
@@ -19,13 +21,23 @@ async def create_schema(database: str | databases.Database) -> None:
         pass
 
 
-async def schema_version(database: str | databases.Database) -> int:
+async def schema_version(database: str | Database) -> int:
     """The adk-store schema version stored in ``database``; 0 when it has no adk-store tables.
 
     >>> await schema_version("sqlite+aiosqlite:///app.db")
     1
     """
-    service = SessionService(database, pool_size=1)
-    service._schema_mode = "none"
-    async with service:
-        return await service._stored_schema_version()
+    url = database if isinstance(database, str) else str(database.url)
+    dialect = dialect_for(url, SqliteOptions())
+    statements = Statements(dialect)
+    connector = Connector(database, dialect, pool_size=1, on_open=None)
+
+    async def read(pool: ConnectionPool) -> int:
+        async with pool.reader() as connection:
+            return await _migrations.stored_version(connection, dialect, statements)
+
+    await connector.open()
+    try:
+        return await connector.call("schema version", read)
+    finally:
+        await connector.close()

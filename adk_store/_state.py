@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import StateSerializationError
+from ._models import JsonDict
 
 APP_PREFIX = "app:"
 USER_PREFIX = "user:"
 TEMP_PREFIX = "temp:"
-
-JsonDict = dict[str, Any]
 
 
 @dataclass(frozen=True)

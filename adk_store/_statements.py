@@ -7,70 +7,24 @@ Every id and value travels as a bound parameter, never as SQL text.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 
-from ._dialects import Dialect
-from ._schema import app_states, appends, events, schema_versions, sessions, user_states
-
-EVENT_COLUMNS = (
-    "seq",
-    "id",
-    "invocation_id",
-    "author",
-    "branch",
-    "timestamp",
-    "error_code",
-    "error_message",
-    "content",
-    "actions",
-    "extra_fields",
+from ._schema import (
+    EVENT_COLUMNS,
+    app_states,
+    events,
+    same_incarnation,
+    schema_versions,
+    session_key,
+    sessions,
+    user_states,
 )
-"""Event columns in the order every event query returns them."""
-
-SESSION_COLUMNS = (
-    "app_name",
-    "user_id",
-    "id",
-    "session_state",
-    "revision",
-    "update_time",
-    "app_state",
-    "user_state",
-    "create_time",
-)
-"""Session columns (with the merged scopes) in the order every session query returns them."""
-
-
-class ListQueries(NamedTuple):
-    """The three ``list_sessions`` queries of one ordering: all, a first page, a later page."""
-
-    every: str
-    first_page: str
-    next_page: str
-
+from .dialects import Dialect
 
 _LIMIT: sa.BindParameter[int] = sa.bindparam("limit")
 _NO_OFFSET: sa.ColumnClause[int] = sa.literal_column("0")
-
-
-def _session_key(table: sa.Table, id_column: str = "id") -> sa.ColumnElement[bool]:
-    return sa.and_(
-        table.c.app_name == sa.bindparam("app_name"),
-        table.c.user_id == sa.bindparam("user_id"),
-        table.c[id_column] == sa.bindparam("session_id"),
-    )
-
-
-def _same_incarnation() -> sa.ColumnElement[bool]:
-    """The session row is the one ``:created`` (its create time) names, when given.
-
-    Revisions restart at 0 when a session is deleted and created again under the same id; the
-    create time tells the two apart, so a copy of the old one cannot append to the new one.
-    """
-    created = sa.cast(sa.bindparam("created"), sa.Double)
-    return sa.or_(created.is_(None), sessions.c.create_time == created)
 
 
 class Statements:
@@ -102,35 +56,33 @@ class Statements:
                 ),
             )
         )
-        self.select_session = self._sql(session_with_scopes.where(_session_key(sessions)))
+        self.select_session = self._sql(session_with_scopes.where(session_key(sessions)))
+        """A session row with its app and user state, as ``_codec.session_from_row`` reads it:
+        app_name, user_id, id, state, revision, update_time, app state, user state,
+        create_time. Every session query returns these columns."""
 
         page_of_app = session_with_scopes.where(sessions.c.app_name == sa.bindparam("app_name"))
         page_of_user = page_of_app.where(sessions.c.user_id == sa.bindparam("user_id"))
-        app_order = (sessions.c.update_time, sessions.c.user_id, sessions.c.id)
-        user_order = (sessions.c.update_time, sessions.c.id)
-        self.list_sessions: dict[tuple[bool, bool], ListQueries] = {}
-        """``list_sessions`` queries by (one user's, newest first)."""
-        for of_user, select, order in (
-            (False, page_of_app, app_order),
-            (True, page_of_user, user_order),
+        self._session_lists: dict[tuple[bool, bool], tuple[str, str, str]] = {}
+        """``list_sessions`` queries (all, first page, page after a token) by (of one user,
+        newest first). Pages are keyset pages over (update_time, [user_id,] id)."""
+        by_time, by_user, by_id = sessions.c.update_time, sessions.c.user_id, sessions.c.id
+        for of_user, listed, order, token_names in (
+            (False, page_of_app, (by_time, by_user, by_id), ("time", "user_id", "id")),
+            (True, page_of_user, (by_time, by_id), ("time", "id")),
         ):
-            position = sa.tuple_(*order)
-            last_seen: sa.ColumnElement[Any] = sa.tuple_(
-                sa.bindparam("after_time"),
-                *([] if of_user else [sa.bindparam("after_user_id")]),
-                sa.bindparam("after_id"),
-            )
+            last_seen = sa.tuple_(*(sa.bindparam(f"after_{name}") for name in token_names))
             for newest_first in (False, True):
-                ordered = [column.desc() if newest_first else column for column in order]
-                past = position < last_seen if newest_first else position > last_seen
-                self.list_sessions[of_user, newest_first] = ListQueries(
-                    every=self._sql(select.order_by(*ordered)),
-                    first_page=self._sql(
-                        select.order_by(*ordered).limit(_LIMIT).offset(_NO_OFFSET)
-                    ),
-                    next_page=self._sql(
-                        select.where(past).order_by(*ordered).limit(_LIMIT).offset(_NO_OFFSET)
-                    ),
+                ordered = listed.order_by(*(c.desc() if newest_first else c for c in order))
+                past: sa.ColumnElement[bool] = (
+                    sa.tuple_(*order) < last_seen
+                    if newest_first
+                    else sa.tuple_(*order) > last_seen
+                )
+                self._session_lists[of_user, newest_first] = (
+                    self._sql(ordered),
+                    self._sql(ordered.limit(_LIMIT).offset(_NO_OFFSET)),
+                    self._sql(ordered.where(past).limit(_LIMIT).offset(_NO_OFFSET)),
                 )
 
         self.select_scopes = self._sql(
@@ -167,13 +119,13 @@ class Statements:
                 update_time=sa.bindparam("now"),
             )
         )
-        self.delete_session = self._sql(sa.delete(sessions).where(_session_key(sessions)))
+        self.delete_session = self._sql(sa.delete(sessions).where(session_key(sessions)))
         self.select_revision = self._sql(
-            sa.select(sessions.c.revision, sessions.c.create_time).where(_session_key(sessions))
+            sa.select(sessions.c.revision, sessions.c.create_time).where(session_key(sessions))
         )
         self.bump_session = self._sql(
             sa.update(sessions)
-            .where(_session_key(sessions), _same_incarnation())
+            .where(session_key(sessions), same_incarnation())
             .values(
                 state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
@@ -206,19 +158,12 @@ class Statements:
             )
         )
 
-        self.append_at_revision = self._sql(
-            self._append_at_revision()
-            if dialect.one_statement_append == "cte"
-            else self._append_into_view()
-        )
-        """The whole append as one statement: bump the session if it is still at
-        ``:expected``, insert the event with the new revision as its ``seq``, and merge the
-        app and user deltas (``NULL`` for none). Nothing is written when the session is
-        missing or has moved on. Run it with ``Dialect.append_at_revision``."""
+        self.one_statement_append = self._sql(dialect.one_statement_append())
+        """See ``Dialect.one_statement_append``; run it with ``run_one_statement_append``."""
 
         event_columns = [events.c[name] for name in EVENT_COLUMNS]
         of_session = sa.select(*event_columns).where(
-            _session_key(events, "session_id"), events.c.seq <= sa.bindparam("revision")
+            session_key(events, "session_id"), events.c.seq <= sa.bindparam("revision")
         )
         after = events.c.timestamp >= sa.bindparam("after_timestamp")
         self.select_events = self._sql(of_session.order_by(events.c.seq))
@@ -232,7 +177,7 @@ class Statements:
         self.select_events_between = self._sql(
             sa.select(*event_columns)
             .where(
-                _session_key(events, "session_id"),
+                session_key(events, "session_id"),
                 events.c.seq > sa.bindparam("after_seq"),
                 events.c.seq < sa.bindparam("before_seq"),
             )
@@ -246,96 +191,24 @@ class Statements:
             )
         )
 
-    def _append_at_revision(self) -> sa.Select[Any]:
-        json_param = self._dialect.json_param
-        bumped = (
-            sa.update(sessions)
-            .where(
-                _session_key(sessions),
-                sessions.c.revision == sa.bindparam("expected"),
-                _same_incarnation(),
+    def session_list(
+        self, *, of_user: bool, page: bool, after_token: bool, newest_first: bool = False
+    ) -> str:
+        """The query for ``list_sessions``: of an app or of one user, all or one page, from
+        the start or after a page token, oldest or newest update first."""
+        every, first_page, next_page = self._session_lists[of_user, newest_first]
+        if not page:
+            return every
+        return next_page if after_token else first_page
+
+    def event_list(self, *, recent_only: bool, after_timestamp: bool) -> str:
+        """The query for a session's events: all (oldest first) or the most recent (newest
+        first), optionally from a timestamp on."""
+        if recent_only:
+            return (
+                self.select_recent_events_after if after_timestamp else self.select_recent_events
             )
-            .values(
-                state=self._dialect.merge_json(sessions.c.state, json_param("session_delta")),
-                revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=sa.bindparam("update_time"),
-            )
-            .returning(sessions.c.revision)
-            .cte("bumped")
-        )
-
-        def typed(name: str, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-            # In a SELECT list a parameter has no column to take its type from.
-            return sa.cast(sa.bindparam(name), column.type)
-
-        event_values = {
-            "app_name": typed("app_name", events.c.app_name),
-            "user_id": typed("user_id", events.c.user_id),
-            "session_id": typed("session_id", events.c.session_id),
-            "seq": bumped.c.revision,
-            **{
-                name: typed(name, events.c[name])
-                for name in EVENT_COLUMNS
-                if name not in {"seq", "content", "actions", "extra_fields"}
-            },
-            **{name: json_param(name) for name in ("content", "actions", "extra_fields")},
-        }
-        inserted = sa.insert(events).from_select(
-            list(event_values), sa.select(*event_values.values()).select_from(bumped)
-        )
-        app_upsert = self._upsert_from(
-            bumped,
-            app_states,
-            "app_state_delta",
-            app_name=typed("app_name", app_states.c.app_name),
-        ).cte("app_upsert")
-        # Data-modifying CTEs run in no promised order. Reading app_upsert's result before
-        # touching the user row makes every writer lock session, app, user rows in that order
-        # (as create_session does), so concurrent writers cannot deadlock.
-        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
-            sa.literal_column("0")
-        )
-        user_upsert = self._upsert_from(
-            bumped,
-            user_states,
-            "user_state_delta",
-            app_name=typed("app_name", user_states.c.app_name),
-            user_id=typed("user_id", user_states.c.user_id),
-            after=app_done,
-        ).cte("user_upsert")
-        return sa.select(bumped.c.revision).add_cte(
-            inserted.cte("inserted"), app_upsert, user_upsert
-        )
-
-    def _append_into_view(self) -> sa.Insert:
-        """SQLite: an insert into ``adk_appends``, whose INSTEAD OF trigger does the append."""
-        return sa.insert(appends).values(
-            {column.name: sa.bindparam(column.name) for column in appends.columns}
-        )
-
-    def _upsert_from(
-        self,
-        bumped: sa.CTE,
-        table: sa.Table,
-        delta: str,
-        after: sa.ColumnElement[bool] | None = None,
-        **key: sa.ColumnElement[Any],
-    ) -> Any:
-        """Merge ``:delta`` into ``table``'s row for ``key`` once ``bumped`` has a row."""
-        delta_json = self._dialect.json_param(delta)
-        insert = self._dialect.insert(table).from_select(
-            [*key, "state", "update_time"],
-            sa.select(*key.values(), delta_json, sa.cast(sa.bindparam("update_time"), sa.Double))
-            .select_from(bumped)
-            .where(delta_json.is_not(None), *([] if after is None else [after])),
-        )
-        return insert.on_conflict_do_update(
-            index_elements=list(key),
-            set_={
-                "state": self._dialect.merge_json(table.c.state, insert.excluded.state),
-                "update_time": insert.excluded.update_time,
-            },
-        ).returning(table.c.app_name)
+        return self.select_events_after if after_timestamp else self.select_events
 
     def _upsert_state(self, table: sa.Table, **key: Any) -> str:
         insert = self._dialect.insert(table).values(

@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ._dialects import Dialect
 from ._schema import app_states, events, sessions, user_states
+from .dialects import Dialect
 
 EXPORT_SESSION_COLUMNS = (
     "app_name",

@@ -56,6 +56,7 @@ async def test_append_applies_delta_to_every_scope(service: adk_store.SessionSer
 
     loaded = await _reload(service, session)
     assert loaded.state == {"step": 1, "app:count": 5, "user:seen": True}
+    assert [e.id for e in loaded.events] == [event.id]
     assert loaded.events[0].actions.state_delta == {"step": 1, "app:count": 5, "user:seen": True}
     assert loaded.last_update_time == event.timestamp
     assert await service.get_app_state(app_name=APP) == {"count": 5}
@@ -118,15 +119,6 @@ async def test_num_recent_events_returns_the_newest_oldest_first(
     assert [e.author for e in loaded.events] == [f"a{i}" for i in range(5 - expected, 5)]
 
 
-@pytest.mark.parametrize("recent", [-1, "3", 2.0, True])
-async def test_bad_num_recent_events_is_rejected(
-    service: adk_store.SessionService, recent: object
-) -> None:
-    session = await _new_session(service)
-    with pytest.raises(InvalidArgumentError, match="num_recent_events"):
-        await _reload(service, session, GetSessionConfig(num_recent_events=recent))  # type: ignore[arg-type]
-
-
 async def test_after_timestamp_is_inclusive_and_combines_with_num_recent(
     service: adk_store.SessionService,
 ) -> None:
@@ -143,15 +135,6 @@ async def test_after_timestamp_is_inclusive_and_combines_with_num_recent(
     assert future.events == []
     everything = await _reload(service, session, GetSessionConfig(after_timestamp=-5.0))
     assert len(everything.events) == 5
-
-
-@pytest.mark.parametrize("after", [float("nan"), float("inf"), "10", True])
-async def test_bad_after_timestamp_is_rejected(
-    service: adk_store.SessionService, after: object
-) -> None:
-    session = await _new_session(service)
-    with pytest.raises(InvalidArgumentError, match="after_timestamp"):
-        await _reload(service, session, GetSessionConfig(after_timestamp=after))  # type: ignore[arg-type]
 
 
 def _rich_event() -> Event:

@@ -21,19 +21,17 @@ from google.adk.sessions import Session as AdkSession
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from .._errors import StateSerializationError
-from .._models import Event, EventActions, JsonDict, Session
+from .. import Event, EventActions, Session, StateSerializationError
+from ._adk_internals import remember_revision
 
 AdkEventT = TypeVar("AdkEventT", bound=AdkEvent)
-
-_REVISION_MARKER_PREFIX = "adk-store:"
 
 _CORE_EVENT_FIELDS = frozenset(f.name for f in fields(Event)) - {"actions", "extra"}
 _CORE_ACTION_FIELDS = frozenset(f.name for f in fields(EventActions)) - {"extra"}
 _EVENT_FIELDS_READ_AS_ATTRIBUTES = frozenset({"id", "timestamp", "author", "invocation_id"})
 
 
-def jsonable_state(state: Mapping[str, Any], where: str) -> JsonDict:
+def jsonable_state(state: Mapping[str, Any], where: str) -> dict[str, Any]:
     """``state`` as JSON values, converted the way google-adk's database services do.
 
     >>> jsonable_state({"when": datetime.date(2026, 1, 2)}, "state")
@@ -55,7 +53,7 @@ def event_to_core(event: AdkEvent) -> Event:
     dumped = _json_dump(event)
     actions_alias = _aliases(type(event.actions))
     event_alias = _aliases(type(event))
-    dumped_actions: JsonDict = dumped.pop(event_alias["actions"], {})
+    dumped_actions: dict[str, Any] = dumped.pop(event_alias["actions"], {})
     _take(dumped, _EVENT_FIELDS_READ_AS_ATTRIBUTES, event_alias)
     core_fields = _take(dumped, _CORE_EVENT_FIELDS, event_alias)
     action_fields = _take(dumped_actions, _CORE_ACTION_FIELDS, actions_alias)
@@ -70,18 +68,18 @@ def event_to_core(event: AdkEvent) -> Event:
     )
 
 
-def _json_dump(event: AdkEvent) -> JsonDict:
+def _json_dump(event: AdkEvent) -> dict[str, Any]:
     """``event`` as JSON under its JSON names; without ``None`` fields where that is lossless."""
     try:
-        full: JsonDict = event.model_dump(mode="json", by_alias=True)
-        compact: JsonDict = event.model_dump(mode="json", by_alias=True, exclude_none=True)
+        full: dict[str, Any] = event.model_dump(mode="json", by_alias=True)
+        compact: dict[str, Any] = event.model_dump(mode="json", by_alias=True, exclude_none=True)
     except PydanticSerializationError as error:
         raise StateSerializationError(f"event {event.id!r}", str(error)) from None
     reread = type(event).model_validate(compact).model_dump(mode="json", by_alias=True)
     return compact if reread == full else full
 
 
-def _take(dumped: JsonDict, names: frozenset[str], alias: dict[str, str]) -> JsonDict:
+def _take(dumped: dict[str, Any], names: frozenset[str], alias: dict[str, str]) -> dict[str, Any]:
     """Remove the fields ``names`` from ``dumped`` and return them under their field names."""
     return {
         name: dumped.pop(alias.get(name, name))
@@ -101,12 +99,12 @@ def event_from_core(event: Event, event_type: type[AdkEventT]) -> AdkEventT:
     >>> event_from_core(event_to_core(adk_event), AdkEvent) == adk_event
     True
     """
-    actions: JsonDict = dict(event.actions.extra)
+    actions: dict[str, Any] = dict(event.actions.extra)
     for name in _CORE_ACTION_FIELDS:
         value = getattr(event.actions, name)
         if value is not None:
             actions[name] = value
-    dumped: JsonDict = dict(event.extra)
+    dumped: dict[str, Any] = dict(event.extra)
     for name in _CORE_EVENT_FIELDS:
         value = getattr(event, name)
         if value is not None:
@@ -115,7 +113,9 @@ def event_from_core(event: Event, event_type: type[AdkEventT]) -> AdkEventT:
     return _validate_ignoring_unknown_fields(event_type, dumped)
 
 
-def _validate_ignoring_unknown_fields(event_type: type[AdkEventT], dumped: JsonDict) -> AdkEventT:
+def _validate_ignoring_unknown_fields(
+    event_type: type[AdkEventT], dumped: dict[str, Any]
+) -> AdkEventT:
     """Validate ``dumped``, leaving out fields this google-adk does not know.
 
     A newer google-adk may have stored fields in models that refuse unknown fields (such as
@@ -166,30 +166,3 @@ def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSessio
     )
     remember_revision(adk_session, session)
     return adk_session
-
-
-def remember_revision(session: AdkSession, stored: Session) -> None:
-    """Record on ``session`` the stored version (revision and create time) it reflects.
-
-    google-adk's ``Session`` keeps a private storage marker for exactly this purpose; it is
-    carried along when the session is copied, so a copy is checked for staleness too.
-    """
-    session._storage_update_marker = (
-        f"{_REVISION_MARKER_PREFIX}{stored.revision}:{stored.create_time!r}"
-    )
-
-
-def remembered_revision(session: AdkSession) -> tuple[int, float | None] | None:
-    """The revision and create time :func:`remember_revision` recorded, or ``None`` for a
-    session we did not produce (built by hand, or loaded by another session service)."""
-    marker = session._storage_update_marker
-    if marker is None or not marker.startswith(_REVISION_MARKER_PREFIX):
-        return None
-    digits, _, create_time = marker[len(_REVISION_MARKER_PREFIX) :].partition(":")
-    if not digits.isdigit():
-        return None
-    try:
-        created = None if create_time in ("", "None") else float(create_time)
-    except ValueError:
-        return None
-    return int(digits), created

@@ -12,37 +12,37 @@ from google.adk.errors.session_not_found_error import (
     SessionNotFoundError as AdkSessionNotFoundError,
 )
 
-from .. import _errors
+import adk_store
 
 
-class SessionExistsError(_errors.SessionExistsError, AlreadyExistsError):
+class SessionExistsError(adk_store.SessionExistsError, AlreadyExistsError):
     """``create_session`` got the id of an existing session (google-adk's AlreadyExistsError)."""
 
 
-class EventExistsError(_errors.EventExistsError, AlreadyExistsError):
+class EventExistsError(adk_store.EventExistsError, AlreadyExistsError):
     """A different event with the same id is already stored in the session."""
 
 
-class StaleSessionError(_errors.StaleSessionError, AdkStaleSessionError):
+class StaleSessionError(adk_store.StaleSessionError, AdkStaleSessionError):
     """The session changed in storage since it was loaded (google-adk's StaleSessionError)."""
 
 
-class SessionNotFoundError(_errors.SessionNotFoundError, AdkSessionNotFoundError):
+class SessionNotFoundError(adk_store.SessionNotFoundError, AdkSessionNotFoundError):
     """``append_event`` named a session that is not stored (google-adk's SessionNotFoundError)."""
 
 
-def as_adk_error(error: _errors.AdkStoreError) -> _errors.AdkStoreError:
+def as_adk_error(error: adk_store.AdkStoreError) -> adk_store.AdkStoreError:
     """The google-adk-compatible twin of ``error``, or ``error`` itself if it has none.
 
     >>> isinstance(as_adk_error(core_stale_error), AdkStaleSessionError)
     True
     """
-    twin: _errors.AdkStoreError
-    if isinstance(error, _errors.SessionExistsError):
+    twin: adk_store.AdkStoreError
+    if isinstance(error, adk_store.SessionExistsError):
         twin = SessionExistsError(error.app_name, error.user_id, error.session_id)
-    elif isinstance(error, _errors.EventExistsError):
+    elif isinstance(error, adk_store.EventExistsError):
         twin = EventExistsError(error.app_name, error.user_id, error.session_id, error.event_id)
-    elif isinstance(error, _errors.StaleSessionError):
+    elif isinstance(error, adk_store.StaleSessionError):
         twin = StaleSessionError(
             error.app_name,
             error.user_id,
@@ -50,7 +50,7 @@ def as_adk_error(error: _errors.AdkStoreError) -> _errors.AdkStoreError:
             expected_revision=error.expected_revision,
             stored_revision=error.stored_revision,
         )
-    elif isinstance(error, _errors.SessionNotFoundError):
+    elif isinstance(error, adk_store.SessionNotFoundError):
         twin = SessionNotFoundError(error.app_name, error.user_id, error.session_id)
     else:
         return error

@@ -13,18 +13,23 @@ from google.adk.sessions.base_session_service import GetSessionConfig as AdkGetS
 from google.adk.sessions.base_session_service import (
     ListSessionsResponse as AdkListSessionsResponse,
 )
+from google.adk.sessions.state import State
 from typing_extensions import override
 
-from .._errors import AdkStoreError, EventExistsError, InvalidArgumentError, StaleSessionError
-from .._models import GetSessionConfig, JsonDict, Session
-from .._service import SessionService
-from .._state import TEMP_PREFIX
+from .. import (
+    AdkStoreError,
+    EventExistsError,
+    GetSessionConfig,
+    InvalidArgumentError,
+    Session,
+    SessionService,
+    StaleSessionError,
+)
+from ._adk_internals import remember_revision, remembered_revision
 from ._convert import (
     event_from_core,
     event_to_core,
     jsonable_state,
-    remember_revision,
-    remembered_revision,
     session_from_core,
 )
 from ._errors import SessionNotFoundError as AdkSessionNotFoundError
@@ -267,8 +272,8 @@ class AdkSessionService(BaseSessionService):
 
     def _catch_up(self, session: AdkSession, core_session: Session) -> None:
         """Bring ``session`` up to date after an append that allowed a stale session."""
-        temp_state: JsonDict = {
-            key: value for key, value in session.state.items() if key.startswith(TEMP_PREFIX)
+        temp_state: dict[str, Any] = {
+            key: value for key, value in session.state.items() if key.startswith(State.TEMP_PREFIX)
         }
         session.state = {**core_session.state, **temp_state}
         session.events.extend(

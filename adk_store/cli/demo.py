@@ -18,14 +18,9 @@ def demo(demo_args: tuple[str, ...]) -> int:
     --fresh starts over; --core shows the core API without Google ADK; --db PATH stores
     the conversation in another SQLite file.
     """
-    arguments = list(demo_args)
-    if "--core" in arguments:
-        from .._core_demo import main as core_demo_main
+    from ..demos import run_demo
 
-        return core_demo_main([argument for argument in arguments if argument != "--core"])
-    from .._demo import main as demo_main
-
-    return demo_main(arguments)
+    return run_demo(list(demo_args))
 
 
 COMMANDS = [demo]

@@ -6,13 +6,14 @@ reports a skip, or, under ``CI=true``, a failure.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-GOOGLE_ADK_INSTALLED = importlib.util.find_spec("google.adk") is not None
+from adk_store.demos.optional import google_adk_installed
+
+GOOGLE_ADK_INSTALLED = google_adk_installed()
 
 if not GOOGLE_ADK_INSTALLED:
     collect_ignore = [

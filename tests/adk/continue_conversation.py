@@ -12,7 +12,7 @@ import sys
 from google.adk.runners import Runner
 
 from adk_store.adk import AdkSessionService
-from adk_store.adk._scripted import APP_NAME, build_barista_agent, converse
+from adk_store.demos.barista import APP_NAME, build_barista_agent, converse
 
 
 async def continue_conversation(url: str, user_id: str, session_id: str, texts: list[str]) -> None:

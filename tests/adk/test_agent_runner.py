@@ -14,7 +14,7 @@ import pytest
 from google.adk.runners import Runner
 
 from adk_store.adk import AdkSessionService
-from adk_store.adk._scripted import APP_NAME, build_barista_agent, converse
+from adk_store.demos.barista import APP_NAME, build_barista_agent, converse
 
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio"])
 

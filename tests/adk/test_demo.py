@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adk_store import _demo
+from adk_store.demos import cafe
 
 
 def run_demo(cwd: Path, *args: str) -> str:
@@ -29,7 +29,7 @@ def test_demo_starts_then_resumes_then_starts_fresh(tmp_path: Path) -> None:
     assert "Starting a new conversation" in first
     assert "barista > Nice to meet you, Ada!" in first
     assert '"orders_served": 1' in first
-    assert (tmp_path / _demo.DEFAULT_DB).exists()
+    assert (tmp_path / cafe.DEFAULT_DB).exists()
 
     second = run_demo(tmp_path)
     assert "Resuming the conversation" in second
@@ -46,6 +46,6 @@ def test_demo_without_google_adk_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.setitem(sys.modules, "google.adk", None)
-    assert _demo.main(["--db", str(tmp_path / "x.db")]) == 2
+    assert cafe.main(["--db", str(tmp_path / "x.db")]) == 2
     assert "pip install 'adk-store[adk]'" in capsys.readouterr().out
     assert not (tmp_path / "x.db").exists()

@@ -305,6 +305,7 @@ async def test_bad_num_recent_events_is_refused(
         ),
     )
     assert isinstance(error, adk_store.InvalidArgumentError)
+    assert "num_recent_events" in str(error)
 
 
 @pytest.mark.parametrize("after", [math.nan, math.inf, "1", True])
@@ -318,6 +319,7 @@ async def test_bad_after_timestamp_is_refused(
         lambda: service.get_session(app_name=APP, user_id=USER, session_id="s", config=config),
     )
     assert isinstance(error, adk_store.InvalidArgumentError)
+    assert "after_timestamp" in str(error)
 
 
 async def test_extreme_after_timestamps_select_nothing_or_everything(

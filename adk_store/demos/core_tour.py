@@ -16,8 +16,7 @@ from pathlib import Path
 
 import anyio
 
-from ._models import Event, EventActions, GetSessionConfig
-from ._service import SessionService
+from .. import Event, EventActions, GetSessionConfig, SessionService
 
 APP_NAME = "core-demo"
 USER_ID = "ada"

@@ -3,8 +3,8 @@
 ``databases``, asyncpg and aiosqlite only run on an asyncio event loop. Every database
 operation therefore runs as its own asyncio task on *the service's loop*:
 
-* under asyncio, that is the caller's loop (:class:`AsyncioRunner`);
-* under trio, it is a private asyncio loop in a daemon thread (:class:`ThreadRunner`); the trio
+* under asyncio, that is the caller's loop (:class:`AsyncioBridge`);
+* under trio, it is a private asyncio loop in a daemon thread (:class:`TrioThreadBridge`); the trio
   task waits for the result without blocking its own loop.
 
 Either way, when the caller is cancelled the operation is cancelled through an anyio cancel
@@ -26,12 +26,12 @@ from typing import Any, Generic, Protocol, TypeVar
 import anyio
 import sniffio
 
-from ._errors import AdkStoreError
+from .._errors import AdkStoreError
 
 T = TypeVar("T")
 
 
-class Runner(Protocol):
+class LoopBridge(Protocol):
     async def run(self, operation: Callable[[], Awaitable[T]]) -> T:
         """Run ``operation()`` on the service's asyncio loop and return its result."""
         ...
@@ -39,13 +39,13 @@ class Runner(Protocol):
     async def aclose(self) -> None: ...
 
 
-def open_runner() -> Runner:
-    """The runner for the async library of the calling task."""
+def open_bridge() -> LoopBridge:
+    """The bridge for the async library of the calling task."""
     library = sniffio.current_async_library()
     if library == "asyncio":
-        return AsyncioRunner(asyncio.get_running_loop())
+        return AsyncioBridge(asyncio.get_running_loop())
     if library == "trio":
-        return ThreadRunner()
+        return TrioThreadBridge()
     raise AdkStoreError(f"adk-store runs under asyncio or trio, not {library!r}")
 
 
@@ -53,7 +53,7 @@ class _Cancelled(Exception):
     """The operation stopped because its caller was cancelled."""
 
 
-class _Operation(Generic[T]):
+class _CancellableOperation(Generic[T]):
     """One operation as an asyncio task whose cancellation goes through an anyio scope."""
 
     def __init__(self, operation: Callable[[], Awaitable[T]]) -> None:
@@ -76,7 +76,7 @@ class _Operation(Generic[T]):
             self._scope.cancel()
 
 
-class AsyncioRunner:
+class AsyncioBridge:
     """Runs each operation as a child task of the caller's own loop."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -89,7 +89,7 @@ class AsyncioRunner:
             raise AdkStoreError(
                 "this service was opened on another event loop; open one service per loop"
             )
-        call = _Operation(operation)
+        call = _CancellableOperation(operation)
         task = self._loop.create_task(call.main())
         try:
             return await asyncio.shield(task)
@@ -112,11 +112,11 @@ async def _wait_shielded(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
-class _Call:
+class _TrioSubmission:
     """One operation submitted from trio to the loop thread."""
 
     def __init__(self, operation: Callable[[], Awaitable[Any]], on_done: Callable[[], None]):
-        self._operation = _Operation(operation)
+        self._operation = _CancellableOperation(operation)
         self._on_done = on_done
         self.outcome: tuple[bool, Any] | None = None
 
@@ -139,7 +139,7 @@ class _Call:
         self._on_done()
 
 
-class ThreadRunner:
+class TrioThreadBridge:
     """Runs operations on an asyncio loop in a daemon thread, for trio callers."""
 
     def __init__(self) -> None:
@@ -168,7 +168,7 @@ class ThreadRunner:
             with contextlib.suppress(trio.RunFinishedError):
                 token.run_sync_soon(done.set)
 
-        call = _Call(operation, wake)
+        call = _TrioSubmission(operation, wake)
         self._submit(call.start)
         try:
             await done.wait()

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .optional import google_adk_installed
+
 if TYPE_CHECKING:
     from google.adk.events import Event
 
-    from .adk import AdkSessionService
+    from ..adk import AdkSessionService
 
 DEFAULT_DB = "adk_store_demo.db"
 USER_ID = "ada"
@@ -48,7 +49,7 @@ def main(argv: list[str]) -> int:
         "--fresh", action="store_true", help="delete the stored conversation and start over"
     )
     arguments = parser.parse_args(argv)
-    if importlib.util.find_spec("google.adk") is None:
+    if not google_adk_installed():
         print(
             "The demo runs a Google ADK agent, and google-adk is not installed.\n"
             f"Install it with:  {INSTALL_HINT}\n"
@@ -66,8 +67,8 @@ def main(argv: list[str]) -> int:
 async def _visit_the_cafe(db_path: Path, url: str) -> None:
     from google.adk.runners import Runner
 
-    from .adk import AdkSessionService
-    from .adk._scripted import APP_NAME, build_barista_agent, converse
+    from ..adk import AdkSessionService
+    from .barista import APP_NAME, build_barista_agent, converse
 
     async with AdkSessionService(url, create_schema=True) as service:
         stored = await service.get_session(

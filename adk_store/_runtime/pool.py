@@ -19,18 +19,30 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass
 
 import anyio
 import databases
 from databases.core import Connection
 
-from ._errors import AdkStoreError, DatabaseError
+from .._errors import AdkStoreError, DatabaseError
 
 Prepare = Callable[[Connection], Awaitable[None]]
 IsAlive = Callable[[Connection], bool]
 
 
-class _Slots:
+@dataclass(frozen=True)
+class PoolLayout:
+    """How a database's held connections share reads and writes; each dialect names its own."""
+
+    separate_writer: bool = False
+    """Writes take turns on one connection of their own; reads use the others (SQLite)."""
+    one_connection_is_the_database: bool = False
+    """One connection serves everything and is kept after failures, because it holds the
+    data (in-memory SQLite): a new connection would open a new, empty database."""
+
+
+class _HeldConnections:
     """Up to ``size`` held connections, each used by one operation at a time."""
 
     def __init__(
@@ -40,14 +52,14 @@ class _Slots:
         is_alive: IsAlive,
         size: int,
         *,
-        irreplaceable: bool = False,
+        keep_after_failure: bool = False,
     ) -> None:
-        """``irreplaceable``: the connection *is* the database (in-memory SQLite), so it is
-        kept after failures rather than replaced by a new, empty one."""
+        """``keep_after_failure``: the connection *is* the database (in-memory SQLite), so it
+        is kept after failures rather than replaced by a new, empty one."""
         self._database = database
         self._prepare = prepare
         self._is_alive = is_alive
-        self._irreplaceable = irreplaceable
+        self._keep_after_failure = keep_after_failure
         self._idle: list[Connection] = []
         self._open: set[Connection] = set()
         self._available = asyncio.Semaphore(size)
@@ -65,7 +77,7 @@ class _Slots:
                 caller_mistake = isinstance(error, AdkStoreError) and not isinstance(
                     error, DatabaseError
                 )
-                if (caller_mistake or self._irreplaceable) and not self._closed:
+                if (caller_mistake or self._keep_after_failure) and not self._closed:
                     self._idle.append(connection)
                 else:
                     await self._discard(connection)
@@ -121,20 +133,17 @@ class ConnectionPool:
         is_alive: IsAlive,
         *,
         size: int,
-        single_writer: bool,
-        shared: bool,
+        layout: PoolLayout,
     ) -> None:
-        """``single_writer``: writes take turns on one connection (SQLite).
-        ``shared``: one connection serves everything (an in-memory SQLite database)."""
-        if shared:
-            self._readers = self._writers = _Slots(
-                database, prepare, is_alive, 1, irreplaceable=True
+        if layout.one_connection_is_the_database:
+            self._readers = self._writers = _HeldConnections(
+                database, prepare, is_alive, 1, keep_after_failure=True
             )
-        elif single_writer:
-            self._readers = _Slots(database, prepare, is_alive, size)
-            self._writers = _Slots(database, prepare, is_alive, 1)
+        elif layout.separate_writer:
+            self._readers = _HeldConnections(database, prepare, is_alive, size)
+            self._writers = _HeldConnections(database, prepare, is_alive, 1)
         else:
-            self._readers = self._writers = _Slots(database, prepare, is_alive, size)
+            self._readers = self._writers = _HeldConnections(database, prepare, is_alive, size)
 
     def reader(self) -> AbstractAsyncContextManager[Connection]:
         return self._readers.connection()

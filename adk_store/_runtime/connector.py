@@ -1,0 +1,174 @@
+"""The service's connection to its database: open, run each call, close.
+
+A :class:`Connector` owns the ``databases.Database`` (when it created or connected it), the
+loop bridge every call runs through, and the held connections. It knows nothing of sessions:
+the service hands it operations that take the :class:`ConnectionPool`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
+
+import anyio
+import databases
+from databases.core import Connection
+
+from .._errors import AdkStoreError, DatabaseError
+from .bridge import LoopBridge, open_bridge
+from .pool import ConnectionPool, PoolLayout
+
+T = TypeVar("T")
+
+OnOpen = Callable[[Connection], Awaitable[None]]
+"""Run once on the writer connection when the connector opens (schema check or upgrade)."""
+
+
+class ConnectionSetup(Protocol):
+    """What the connector needs from a dialect (``adk_store.dialects.Dialect`` provides it)."""
+
+    name: str
+
+    @property
+    def pool_layout(self) -> PoolLayout: ...
+
+    async def prepare_connection(self, connection: Connection) -> None: ...
+
+    def is_alive(self, connection: Connection) -> bool: ...
+
+    def database_options(self, pool_size: int) -> dict[str, Any]: ...
+
+
+class Connector:
+    """Opens on first use under asyncio or trio; ``close()`` waits for calls in progress."""
+
+    def __init__(
+        self,
+        database: str | databases.Database,
+        setup: ConnectionSetup,
+        *,
+        pool_size: int,
+        on_open: OnOpen | None,
+    ) -> None:
+        self._setup = setup
+        self._database = (
+            database
+            if isinstance(database, databases.Database)
+            else databases.Database(database, **setup.database_options(pool_size))
+        )
+        self._pool_size = pool_size
+        self._on_open = on_open
+        self._bridge: LoopBridge | None = None
+        self._pool: ConnectionPool | None = None
+        self._opening: anyio.Event | None = None
+        self._connected_database = False
+        self._closed = False
+        self._closing: anyio.Event | None = None
+        self._in_flight = 0
+        """Calls running on the bridge; ``close()`` waits until there are none."""
+        self._drained: anyio.Event | None = None
+
+    async def open(self) -> None:
+        """Connect and run ``on_open``. Called for you on first use."""
+        while self._opening is not None:
+            # Another caller is opening; if it fails or is cancelled, try again ourselves.
+            await self._opening.wait()
+        if self._closed:
+            raise AdkStoreError("the service is closed; create a new SessionService")
+        if self._bridge is not None:
+            return
+        self._opening = anyio.Event()
+        bridge = open_bridge()
+        try:
+            await bridge.run(self._connect)
+        except BaseException as error:
+            with anyio.CancelScope(shield=True):
+                await bridge.aclose()
+            if isinstance(error, Exception) and not isinstance(error, AdkStoreError):
+                raise DatabaseError(
+                    f"cannot open the {self._setup.name} database: {type(error).__name__}: {error}"
+                ) from error
+            raise
+        else:
+            self._bridge = bridge
+        finally:
+            self._opening.set()
+            self._opening = None
+
+    async def close(self) -> None:
+        """Wait for the calls in progress, release held connections, and disconnect the
+        database if the connector connected it. New calls are refused from now on."""
+        self._closed = True
+        with anyio.CancelScope(shield=True):
+            if self._closing is not None:
+                await self._closing.wait()
+                return
+            self._closing = anyio.Event()
+            try:
+                while self._opening is not None:
+                    await self._opening.wait()
+                if self._in_flight:
+                    self._drained = anyio.Event()
+                    await self._drained.wait()
+                bridge, self._bridge = self._bridge, None
+                if bridge is not None:
+                    try:
+                        await bridge.run(self._disconnect)
+                    finally:
+                        await bridge.aclose()
+            finally:
+                self._closing.set()
+
+    async def _connect(self) -> None:
+        if not self._database.is_connected:
+            await self._database.connect()
+            self._connected_database = True
+        self._pool = ConnectionPool(
+            self._database,
+            self._setup.prepare_connection,
+            self._setup.is_alive,
+            size=self._pool_size,
+            layout=self._setup.pool_layout,
+        )
+        try:
+            # The writer connection is opened and prepared in every case, so that opening
+            # checks that the database can be reached and set up.
+            async with self._pool.writer() as connection:
+                if self._on_open is not None:
+                    await self._on_open(connection)
+        except BaseException:
+            await self._disconnect()
+            raise
+
+    async def _disconnect(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._connected_database:
+            self._connected_database = False
+            await self._database.disconnect()
+
+    async def call(self, what: str, operation: Callable[[ConnectionPool], Awaitable[T]]) -> T:
+        """Run ``operation`` on the service's loop; driver errors become DatabaseError."""
+        if self._bridge is None:
+            await self.open()
+        bridge = self._bridge
+        if bridge is None or self._closed:
+            raise AdkStoreError("the service is closed; create a new SessionService")
+
+        async def with_pool() -> T:
+            if self._pool is None:
+                raise AdkStoreError("the service is closed")
+            return await operation(self._pool)
+
+        self._in_flight += 1
+        try:
+            return await bridge.run(with_pool)
+        except AdkStoreError:
+            raise
+        except Exception as error:
+            raise DatabaseError(f"{what} failed: {type(error).__name__}: {error}") from error
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight and self._drained is not None:
+                self._drained.set()

@@ -1,0 +1,104 @@
+"""The interface every database fulfils: what the rest of adk-store may ask of a dialect.
+
+The service never asks which database it talks to. It asks its :class:`Dialect` for an upsert,
+a JSON merge, the statement that opens a write transaction, how to prepare a connection, how
+to lay out the held connections, and how an append becomes one statement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect as SqlalchemyDialect
+from sqlalchemy.sql.elements import ColumnElement
+
+from .._runtime import Connection, PoolLayout
+
+
+class Dialect:
+    """The interface: what the service needs to know about a database."""
+
+    name: str
+    """The dialect's name, also the folder of its migrations: ``migrations/<name>/``."""
+    begin_write: str
+    """Opens a transaction that will write."""
+    sqlalchemy: SqlalchemyDialect
+    """Compiles our Core statements (named parameters, for ``databases``)."""
+    schema_lock: str | None = None
+    """Serialises schema creation across processes (inside the write transaction)."""
+    table_exists: str
+    """A query with parameter ``:name`` that returns a row when that table exists."""
+
+    # -- SQL building ------------------------------------------------------------------------
+
+    def insert(self, table: sa.Table) -> Any:
+        """An INSERT that supports ``on_conflict_do_update``."""
+        raise NotImplementedError
+
+    def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``column`` with the top-level keys of ``delta`` set (a JSON ``null`` is kept)."""
+        raise NotImplementedError
+
+    def json_param(self, name: str) -> ColumnElement[Any]:
+        """A bound parameter that carries JSON text."""
+        return sa.bindparam(name)
+
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        """``column`` compared and sorted by its bytes, whatever the database's collation
+        (so that exports list the same contents in the same order on every database)."""
+        ordered: ColumnElement[Any] = column
+        return ordered
+
+    def one_statement_append(self) -> sa.ClauseElement:
+        """The whole append as one statement.
+
+        It bumps the session if it is still at ``:expected`` (and, when ``:created`` is not
+        null, still the incarnation created then), inserts the event with the new revision
+        as its ``seq``, and merges ``:app_state_delta`` and ``:user_state_delta`` (``NULL``
+        for none). Nothing is written when the session is missing or has moved on.
+        """
+        raise NotImplementedError
+
+    async def run_one_statement_append(
+        self, connection: Connection, statement: str, values: dict[str, Any]
+    ) -> int | None:
+        """Run the compiled :meth:`one_statement_append` in autocommit mode.
+
+        Returns the session's new revision, or ``None`` when the session is missing or not at
+        ``values["expected"]``; then nothing was written.
+        """
+        raise NotImplementedError
+
+    # -- values ------------------------------------------------------------------------------
+
+    def check_text(self, text: str, where: str) -> None:
+        """Raise if the database cannot store ``text`` in a TEXT column."""
+
+    def adapt_json(self, json_text: str, where: str) -> str:
+        """``json_text`` as this database must receive it to give back the same values.
+
+        Raises :class:`StateSerializationError` if the database cannot store it at all.
+        """
+        return json_text
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        raise NotImplementedError
+
+    # -- connections -------------------------------------------------------------------------
+
+    @property
+    def pool_layout(self) -> PoolLayout:
+        """How held connections share reads and writes (every connection does both here)."""
+        return PoolLayout()
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        """Settings every new connection needs before its first query."""
+
+    def is_alive(self, connection: Connection) -> bool:
+        """Whether a held connection can still be used (checked without a round trip)."""
+        return True
+
+    def database_options(self, pool_size: int) -> dict[str, Any]:
+        """Options for a ``databases.Database`` adk-store creates itself."""
+        return {}

@@ -1,0 +1,198 @@
+"""PostgreSQL through asyncpg: JSONB, READ COMMITTED, appends as data-modifying CTEs."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.sql.elements import ColumnElement
+
+from .._errors import StateSerializationError
+from .._runtime import Connection, run_to_completion
+from .._schema import (
+    EVENT_COLUMNS,
+    app_states,
+    events,
+    same_incarnation,
+    session_key,
+    sessions,
+    user_states,
+)
+from .base import Dialect
+
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_JSON_STRING_OR_BIG_FLOAT = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?e\+\d+')
+
+
+def _spell_out_big_float(match: re.Match[str]) -> str:
+    """``1e+16`` as ``10000000000000000.0``.
+
+    JSONB stores numbers as ``numeric`` and prints ``1e+16`` without an exponent or a
+    fraction, which would read back as an int (of another value than the float). Spelled out
+    with ``.0`` it reads back as the same float. Strings are matched only to be skipped.
+    """
+    token = match.group()
+    if token.startswith('"'):
+        return token
+    return format(Decimal(token), "f") + ".0"
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    # Stale appends are detected by re-checking the revision after waiting on the session's
+    # row lock; under REPEATABLE READ or SERIALIZABLE (a role's or database's default may be
+    # either) the loser would get a serialization failure instead. So every connection
+    # adk-store holds defaults to READ COMMITTED (one-statement appends run in an implicit
+    # transaction), and explicit write transactions say so too.
+    begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
+    schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
+    table_exists = "SELECT to_regclass(:name)::text WHERE to_regclass(:name) IS NOT NULL"
+
+    def __init__(self) -> None:
+        self.sqlalchemy = PGDialect(paramstyle="named")  # type: ignore[no-untyped-call]
+
+    def insert(self, table: sa.Table) -> Any:
+        return postgresql.insert(table)
+
+    def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
+        merged: ColumnElement[Any] = column.op("||")(delta)
+        return merged
+
+    def json_param(self, name: str) -> ColumnElement[Any]:
+        return sa.cast(sa.bindparam(name), postgresql.JSONB)
+
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        # The "C" collation compares bytes, as SQLite does. On a database whose default
+        # collation is another, export pages sort instead of walking the primary key index.
+        ordered: ColumnElement[Any] = column.collate("C")
+        return ordered
+
+    def one_statement_append(self) -> sa.ClauseElement:
+        """Data-modifying CTEs: bump the session, then insert the event and merge the deltas
+        only if the bump found the session at ``:expected``."""
+        bumped = (
+            sa.update(sessions)
+            .where(
+                session_key(sessions),
+                sessions.c.revision == sa.bindparam("expected"),
+                same_incarnation(),
+            )
+            .values(
+                state=self.merge_json(sessions.c.state, self.json_param("session_delta")),
+                revision=sessions.c.revision + sa.literal_column("1"),
+                update_time=sa.bindparam("update_time"),
+            )
+            .returning(sessions.c.revision)
+            .cte("bumped")
+        )
+        event_values = {
+            "app_name": _typed("app_name", events.c.app_name),
+            "user_id": _typed("user_id", events.c.user_id),
+            "session_id": _typed("session_id", events.c.session_id),
+            "seq": bumped.c.revision,
+            **{
+                name: _typed(name, events.c[name])
+                for name in EVENT_COLUMNS
+                if name not in {"seq", "content", "actions", "extra_fields"}
+            },
+            **{name: self.json_param(name) for name in ("content", "actions", "extra_fields")},
+        }
+        inserted = sa.insert(events).from_select(
+            list(event_values), sa.select(*event_values.values()).select_from(bumped)
+        )
+        app_upsert = self._upsert_from(
+            bumped,
+            app_states,
+            "app_state_delta",
+            app_name=_typed("app_name", app_states.c.app_name),
+        ).cte("app_upsert")
+        # Data-modifying CTEs run in no promised order. Reading app_upsert's result before
+        # touching the user row makes every writer lock session, app, user rows in that order
+        # (as create_session does), so concurrent writers cannot deadlock.
+        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
+            sa.literal_column("0")
+        )
+        user_upsert = self._upsert_from(
+            bumped,
+            user_states,
+            "user_state_delta",
+            app_name=_typed("app_name", user_states.c.app_name),
+            user_id=_typed("user_id", user_states.c.user_id),
+            after=app_done,
+        ).cte("user_upsert")
+        return sa.select(bumped.c.revision).add_cte(
+            inserted.cte("inserted"), app_upsert, user_upsert
+        )
+
+    def _upsert_from(
+        self,
+        bumped: sa.CTE,
+        table: sa.Table,
+        delta: str,
+        after: sa.ColumnElement[bool] | None = None,
+        **key: sa.ColumnElement[Any],
+    ) -> Any:
+        """Merge ``:delta`` into ``table``'s row for ``key`` once ``bumped`` has a row."""
+        delta_json = self.json_param(delta)
+        insert = self.insert(table).from_select(
+            [*key, "state", "update_time"],
+            sa.select(*key.values(), delta_json, sa.cast(sa.bindparam("update_time"), sa.Double))
+            .select_from(bumped)
+            .where(delta_json.is_not(None), *([] if after is None else [after])),
+        )
+        return insert.on_conflict_do_update(
+            index_elements=list(key),
+            set_={
+                "state": self.merge_json(table.c.state, insert.excluded.state),
+                "update_time": insert.excluded.update_time,
+            },
+        ).returning(table.c.app_name)
+
+    async def run_one_statement_append(
+        self, connection: Connection, statement: str, values: dict[str, Any]
+    ) -> int | None:
+        revision = await run_to_completion(connection.fetch_val(statement, values))
+        return None if revision is None else int(revision)
+
+    def check_text(self, text: str, where: str) -> None:
+        if "\x00" in text:
+            raise StateSerializationError(where, "PostgreSQL cannot store NUL characters in text")
+
+    def adapt_json(self, json_text: str, where: str) -> str:
+        if "\\u0000" in json_text and _JSON_NUL.search(json_text):
+            raise StateSerializationError(
+                where, "PostgreSQL cannot store NUL characters (\\u0000) in JSONB"
+            )
+        if "e+" in json_text:
+            return _JSON_STRING_OR_BIG_FLOAT.sub(_spell_out_big_float, json_text)
+        return json_text
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return getattr(error, "sqlstate", None) == "23505"
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        # A connection of a shared pool gets this undone by the pool's RESET ALL on release.
+        await connection.execute(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"
+        )
+
+    def is_alive(self, connection: Connection) -> bool:
+        import asyncpg
+
+        try:
+            return not connection.raw_connection.is_closed()
+        except asyncpg.InterfaceError:
+            # The pool already took back a connection whose server process died.
+            return False
+
+    def database_options(self, pool_size: int) -> dict[str, Any]:
+        return {"min_size": 1, "max_size": pool_size}
+
+
+def _typed(name: str, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    # In a SELECT list a parameter has no column to take its type from.
+    return sa.cast(sa.bindparam(name), column.type)

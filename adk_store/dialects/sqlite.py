@@ -1,0 +1,156 @@
+"""SQLite through aiosqlite: one writer connection, WAL, appends through a view's trigger."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
+from sqlalchemy.sql.elements import ColumnElement
+
+from .._errors import AdkStoreError
+from .._runtime import Connection, PoolLayout, run_to_completion
+from .._schema import events
+from .base import Dialect
+
+APPEND_REFUSED = "adk-store: session missing or moved on"
+"""What the ``adk_appends`` trigger raises when the session is not at the expected revision.
+The migration that creates the trigger spells the same text (a test checks that it does)."""
+
+appends = sa.table(
+    "adk_appends",
+    *(
+        sa.column(name)
+        for name in (
+            "app_name",
+            "user_id",
+            "session_id",
+            "expected",
+            "created",
+            *(column.name for column in events.columns if not column.primary_key),
+            "update_time",
+            "session_delta",
+            "app_state_delta",
+            "user_state_delta",
+        )
+    ),
+)
+"""Not part of ``metadata``: a view that is never read. Inserting a row into it runs its
+INSTEAD OF trigger (see ``migrations/sqlite``), which appends an event, bumps its session and
+merges the state deltas, so an append is one statement."""
+
+
+@dataclass(frozen=True)
+class SqliteOptions:
+    """Per-connection SQLite settings; every connection adk-store opens gets them.
+
+    ``synchronous="NORMAL"`` with WAL never corrupts the file and never loses a commit when the
+    process dies; only a power cut can roll back the last commits. Use ``"FULL"`` to rule that
+    out at the cost of one fsync per commit.
+    """
+
+    busy_timeout_ms: int = 30_000
+    synchronous: str = "NORMAL"
+
+
+def _merge_json_text(current: str, delta: str) -> str:
+    if delta == "{}":
+        return current
+    merged = json.loads(current)
+    merged.update(json.loads(delta))
+    return json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteDialect(Dialect):
+    name = "sqlite"
+    begin_write = "BEGIN IMMEDIATE"
+    table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
+
+    def __init__(self, options: SqliteOptions, *, in_memory: bool) -> None:
+        self.options = options
+        self.in_memory = in_memory
+        self.sqlalchemy = SQLiteDialect(paramstyle="named")
+        self.sqlalchemy.insert_returning = True
+        self.sqlalchemy.update_returning = True
+        self.sqlalchemy.delete_returning = True
+
+    @property
+    def pool_layout(self) -> PoolLayout:
+        # All writes of one service go through one connection, one at a time, so writers in
+        # one process never meet SQLite's lock; WAL lets readers read meanwhile.
+        return PoolLayout(separate_writer=True, one_connection_is_the_database=self.in_memory)
+
+    def insert(self, table: sa.Table) -> Any:
+        return sqlite.insert(table)
+
+    def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
+        return sa.func.adk_json_merge(column, delta)
+
+    def one_statement_append(self) -> sa.ClauseElement:
+        """An insert into ``adk_appends``, whose INSTEAD OF trigger does the append."""
+        return sa.insert(appends).values(
+            {column.name: sa.bindparam(column.name) for column in appends.columns}
+        )
+
+    async def run_one_statement_append(
+        self, connection: Connection, statement: str, values: dict[str, Any]
+    ) -> int | None:
+        # One statement in autocommit mode is its own transaction: SQLite takes the write lock
+        # when the statement starts (waiting on the busy handler, retrying from a fresh
+        # snapshot, as BEGIN IMMEDIATE would), and the trigger's work commits or aborts whole.
+        try:
+            await run_to_completion(connection.execute(statement, values))
+        except sqlite3.IntegrityError as error:
+            if str(error) == APPEND_REFUSED:
+                return None
+            raise
+        return int(values["expected"]) + 1
+
+    def is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        raw = connection.raw_connection
+        await raw.execute(f"PRAGMA busy_timeout = {int(self.options.busy_timeout_ms)}")
+        await raw.execute("PRAGMA foreign_keys = ON")
+        if not self.in_memory:
+            await self._use_wal(raw)
+        synchronous = self.options.synchronous.upper()
+        if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise AdkStoreError(f"unknown SQLite synchronous setting {synchronous!r}")
+        await raw.execute(f"PRAGMA synchronous = {synchronous}")
+        await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
+
+    async def _use_wal(self, raw: Any) -> None:
+        """Switch the file to WAL (it stays so); retry while another process holds a lock.
+
+        SQLite does not wait on its busy handler while it changes the journal mode, so
+        several processes opening a new file at once would see "database is locked".
+        """
+        async with await raw.execute("PRAGMA journal_mode") as cursor:
+            (mode,) = await cursor.fetchone()
+        if str(mode).lower() == "wal":
+            return
+        deadline = time.monotonic() + self.options.busy_timeout_ms / 1000
+        delay = 0.005
+        while True:
+            try:
+                await raw.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+
+def sqlite_dialect(url: str, options: SqliteOptions) -> SqliteDialect:
+    """The dialect for a ``sqlite+aiosqlite://`` URL (a file, or an in-memory database)."""
+    in_memory = url.rstrip("/").endswith(":memory:") or "mode=memory" in url
+    return SqliteDialect(options, in_memory=in_memory)

@@ -1,0 +1,109 @@
+"""Objects to row values and back, for each dialect, without a database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adk_store import Event, EventActions, InvalidArgumentError, StateSerializationError
+from adk_store._codec import (
+    RowCodec,
+    events_from_rows,
+    revision_from_row,
+    scopes_from_row,
+    session_from_row,
+    state_from_value,
+)
+from adk_store._schema import EVENT_COLUMNS
+from adk_store._state import split_state_delta
+from adk_store.dialects import Dialect, PostgresDialect, SqliteOptions, dialect_for
+
+
+@pytest.fixture(params=["sqlite+aiosqlite:///app.db", "postgresql+asyncpg://localhost/app"])
+def dialect(request: pytest.FixtureRequest) -> Dialect:
+    return dialect_for(request.param, SqliteOptions())
+
+
+def _stored_row(codec: RowCodec, event: Event, seq: int) -> tuple[Any, ...]:
+    values = codec.event_values(event)
+    return tuple(seq if name == "seq" else values[name] for name in EVENT_COLUMNS)
+
+
+def test_an_event_reads_back_as_it_was_written(dialect: Dialect) -> None:
+    codec = RowCodec(dialect)
+    event = Event(
+        author="model",
+        invocation_id="inv-1",
+        branch="root.child",
+        content={"role": "model", "parts": [{"text": "héllo"}]},
+        actions=EventActions(
+            state_delta={"k": 1}, transfer_to_agent="other", extra={"route": "r1"}
+        ),
+        turn_complete=True,
+        long_running_tool_ids=["t1"],
+        error_code="E1",
+        extra={"output": {"x": [1, 2]}},
+    )
+    (read,) = events_from_rows([_stored_row(codec, event, 1)])
+    assert read == event
+
+
+def test_several_events_keep_their_order_and_empty_content(dialect: Dialect) -> None:
+    codec = RowCodec(dialect)
+    written = [Event(author="user", content=None, timestamp=float(n)) for n in range(3)]
+    rows = [_stored_row(codec, event, seq) for seq, event in enumerate(written, 1)]
+    assert events_from_rows(rows) == written
+    assert events_from_rows([]) == []
+
+
+@pytest.mark.parametrize(
+    ("event", "says"),
+    [
+        (Event(timestamp=float("nan")), "finite"),
+        (Event(timestamp="1"), "timestamp must be a float"),  # type: ignore[arg-type]
+        (Event(author=3), "author must be a str"),  # type: ignore[arg-type]
+        (Event(extra={"author": "x"}), "repeats modelled field"),
+        (Event(actions=EventActions(extra={"escalate": True})), "repeats modelled field"),
+    ],
+)
+def test_events_that_would_not_read_back_are_refused(
+    dialect: Dialect, event: Event, says: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=says):
+        RowCodec(dialect).event_values(event)
+
+
+def test_values_json_cannot_hold_are_refused(dialect: Dialect) -> None:
+    with pytest.raises(StateSerializationError):
+        RowCodec(dialect).event_values(Event(content={"parts": ("a", "tuple")}))
+
+
+def test_postgresql_gets_big_floats_spelled_out_and_refuses_nul() -> None:
+    codec = RowCodec(PostgresDialect())
+    assert codec.state_json({"big": 1e16, "text": "1e+16"}, "state") == (
+        '{"big":10000000000000000.0,"text":"1e+16"}'
+    )
+    with pytest.raises(StateSerializationError, match="NUL"):
+        codec.state_json({"k": "a\x00b"}, "state")
+
+
+def test_shared_state_json_is_none_for_an_unchanged_scope(dialect: Dialect) -> None:
+    shared = RowCodec(dialect).shared_state_json(split_state_delta({"app:a": 1, "s": 2}), "x")
+    assert shared.app_json == '{"a":1}'
+    assert shared.user_json is None
+
+
+def test_a_session_row_becomes_a_session_with_merged_scopes() -> None:
+    row = ("app", "u1", "s1", '{"k":1}', 4, 20.0, '{"a":2}', None, 10.0)
+    session = session_from_row(row, [])
+    assert session.state == {"k": 1, "app:a": 2}
+    assert (session.app_name, session.user_id, session.id) == ("app", "u1", "s1")
+    assert (session.revision, session.last_update_time, session.create_time) == (4, 20.0, 10.0)
+
+
+def test_state_and_revision_rows() -> None:
+    assert state_from_value(None) == {}
+    assert state_from_value('{"a":[1]}') == {"a": [1]}
+    assert scopes_from_row((None, '{"b":true}')) == ({}, {"b": True})
+    assert revision_from_row((3, 1.5)) == (3, 1.5)
