@@ -18,6 +18,7 @@ from ._errors import SchemaVersionError
 from ._runtime import Connection, write_transaction
 from ._schema import SCHEMA_VERSION
 from ._statements import Statements
+from ._telemetry import logger
 from .dialects import Dialect
 
 if sys.version_info >= (3, 11):
@@ -88,7 +89,10 @@ async def upgrade(connection: Connection, dialect: Dialect, statements: Statemen
         found = await stored_version(connection, dialect, statements)
         _refuse_newer(found)
         files = migration_files(dialect.name)
+        if found == SCHEMA_VERSION:
+            logger.debug("schema at version %d; nothing to upgrade", found)
         for version in range(found + 1, SCHEMA_VERSION + 1):
+            logger.info("upgrading the %s schema to version %d", dialect.name, version)
             for statement in split_statements(files[version].read_text(encoding="utf-8")):
                 await connection.execute(statement)
             await connection.execute(
@@ -100,6 +104,7 @@ async def upgrade(connection: Connection, dialect: Dialect, statements: Statemen
 async def check(connection: Connection, dialect: Dialect, statements: Statements) -> None:
     """Raise :class:`SchemaVersionError` unless the schema is exactly at this version."""
     found = await stored_version(connection, dialect, statements)
+    logger.debug("schema check: version %d stored, %d needed", found, SCHEMA_VERSION)
     _refuse_newer(found)
     if found == 0:
         raise SchemaVersionError(

@@ -178,7 +178,7 @@ class SessionService(StoreOperations):
                 return row
 
         app_state, user_state = scopes_from_row(
-            await self._connector.call("create_session", create)
+            await self._connector.call("create_session", create, app_name=app_name)
         )
         return Session(
             id=session_id,
@@ -227,7 +227,7 @@ class SessionService(StoreOperations):
                     session.events.reverse()
                 return session
 
-        return await self._connector.call("get_session", load)
+        return await self._connector.call("get_session", load, app_name=app_name)
 
     async def list_sessions(
         self,
@@ -285,7 +285,7 @@ class SessionService(StoreOperations):
                 )
             return ListSessionsResponse(sessions=sessions, next_page_token=next_token)
 
-        return await self._connector.call("list_sessions", page)
+        return await self._connector.call("list_sessions", page, app_name=app_name)
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Delete the session and its events; deleting a missing session does nothing."""
@@ -296,7 +296,7 @@ class SessionService(StoreOperations):
             async with pool.writer() as connection, self._write_transaction(connection):
                 await connection.execute(self._statements.delete_session, key)
 
-        await self._connector.call("delete_session", delete)
+        await self._connector.call("delete_session", delete, app_name=app_name)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -330,7 +330,7 @@ class SessionService(StoreOperations):
             # commit was under way still finds its session matching what was stored.
             bring_up_to_date(session, event, prepared, outcome)
 
-        await self._connector.call("append_event", append)
+        await self._connector.call("append_event", append, app_name=session.app_name)
         return event
 
     # -- shared state ------------------------------------------------------------------------
@@ -355,7 +355,9 @@ class SessionService(StoreOperations):
             async with pool.reader() as connection:
                 return await connection.fetch_val(query, values)
 
-        return state_from_value(await self._connector.call(what, fetch))
+        return state_from_value(
+            await self._connector.call(what, fetch, app_name=values["app_name"])
+        )
 
     def _write_transaction(self, connection: Connection) -> AbstractAsyncContextManager[None]:
         return write_transaction(connection, self._dialect.begin_write)

@@ -103,7 +103,7 @@ class StoreOperations:
                 return await read_page(connection, walk, self._statements, self._store_statements)
 
         while not walk.done:
-            for record in await self._connector.call("export_records", page):
+            for record in await self._connector.call("export_records", page, app_name=app_name):
                 yield record
 
     async def import_session(self, record: SessionRecord, *, skip_existing: bool = False) -> bool:
@@ -138,7 +138,7 @@ class StoreOperations:
                 )
 
         try:
-            await self._connector.call("import_session", write)
+            await self._connector.call("import_session", write, app_name=record.app_name)
         except SessionExistsError:
             if skip_existing:
                 return False
@@ -179,7 +179,7 @@ class StoreOperations:
             ):
                 await connection.execute(statement, values)
 
-        await self._connector.call(what, write)
+        await self._connector.call(what, write, app_name=values["app_name"])
 
     async def prune(
         self,
@@ -225,7 +225,7 @@ class StoreOperations:
 
         count = 0
         while True:
-            batch = await self._connector.call("prune", next_batch)
+            batch = await self._connector.call("prune", next_batch, app_name=app_name)
             count += len(batch)
             if batch and on_batch is not None:
                 on_batch(batch)
