@@ -10,7 +10,7 @@ from typing import TextIO
 
 import click
 
-from .._errors import SessionExistsError
+from .._errors import InvalidArgumentError, SessionExistsError
 from .._transfer import ImportCounts, export_jsonl, import_jsonl
 from ._common import example, existing_database, open_service, progress_bar, run, url_option
 
@@ -35,6 +35,8 @@ def export_command(
     PostgreSQL. Memory stays flat however many sessions there are.
     """
     database = existing_database(url)
+    if user_id is not None and app_name is None:
+        raise InvalidArgumentError("--user needs --app")
 
     async def export() -> int:
         async with open_service(database) as service:

@@ -63,6 +63,16 @@ def test_bad_duration(duration: str, tmp_path: Path) -> None:
     )
 
 
+def test_export_of_a_user_needs_the_app(db_url: str, tmp_path: Path) -> None:
+    filled_store(db_url, sessions_per_user=1, events_per_session=1)
+    target = tmp_path / "out.jsonl"
+
+    assert_user_error(
+        adk_store_command("export", "--user", "ada", str(target), url=db_url), "--user", "--app"
+    )
+    assert not target.exists()
+
+
 def test_import_of_a_file_that_is_not_an_export(db_url: str, tmp_path: Path) -> None:
     filled_store(db_url, sessions_per_user=1, events_per_session=1)
     before = _dump(db_url)
