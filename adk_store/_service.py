@@ -18,11 +18,12 @@ from ._append import bring_up_to_date, merge_shared_state, prepare_append, write
 from ._codec import (
     RowCodec,
     events_from_rows,
+    revision_from_row,
     scopes_from_row,
     session_from_row,
     state_from_value,
 )
-from ._errors import SessionExistsError
+from ._errors import DatabaseError, SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
 from ._runtime import Connection, ConnectionPool, Connector, Database, write_transaction
 from ._state import merge_scopes, split_state_delta
@@ -42,6 +43,9 @@ from ._validate import (
     new_session_id,
 )
 from .dialects import Dialect, SqliteOptions, dialect_for
+
+READ_ATTEMPTS = 100
+"""Reads of a session that was deleted and created again between a read's two statements."""
 
 
 class SessionService(StoreOperations):
@@ -211,21 +215,34 @@ class SessionService(StoreOperations):
 
         async def load(pool: ConnectionPool) -> Session | None:
             async with pool.reader() as connection:
-                row = await connection.fetch_one(sql.select_session, key)
-                if row is None:
-                    return None
-                session = session_from_row(row, [])
-                if recent == 0:
-                    return session
-                values: dict[str, Any] = {**key, "revision": session.revision}
-                if after is not None:
-                    values["after_timestamp"] = after
-                if recent is not None:
-                    values["limit"] = recent
-                session.events = events_from_rows(await connection.fetch_all(events_query, values))
-                if recent is not None:
-                    session.events.reverse()
-                return session
+                for _ in range(READ_ATTEMPTS):
+                    row = await connection.fetch_one(sql.select_session, key)
+                    if row is None:
+                        return None
+                    session = session_from_row(row, [])
+                    if recent == 0 or session.revision == 0:
+                        return session
+                    values: dict[str, Any] = {
+                        **key,
+                        "revision": session.revision,
+                        "created": session.create_time,
+                    }
+                    if after is not None:
+                        values["after_timestamp"] = after
+                    if recent is not None:
+                        values["limit"] = recent
+                    rows = await connection.fetch_all(events_query, values)
+                    # No rows: none selected, or the session was deleted (and perhaps created
+                    # again) since its row was read; then read it again.
+                    if rows or await self._still_there(connection, key, session):
+                        session.events = events_from_rows(rows)
+                        if recent is not None:
+                            session.events.reverse()
+                        return session
+            raise DatabaseError(
+                f"session {session_id!r} of user {user_id!r} in app {app_name!r} was deleted "
+                f"and created again {READ_ATTEMPTS} times while it was being read"
+            )
 
         return await self._connector.call("get_session", load, app_name=app_name)
 
@@ -358,6 +375,13 @@ class SessionService(StoreOperations):
         return state_from_value(
             await self._connector.call(what, fetch, app_name=values["app_name"])
         )
+
+    async def _still_there(
+        self, connection: Connection, key: dict[str, str], session: Session
+    ) -> bool:
+        """Whether the incarnation of ``session`` (its create time) is still stored."""
+        row = await connection.fetch_one(self._statements.select_revision, key)
+        return row is not None and revision_from_row(row)[1] == session.create_time
 
     def _write_transaction(self, connection: Connection) -> AbstractAsyncContextManager[None]:
         return write_transaction(connection, self._dialect.begin_write)

@@ -162,8 +162,18 @@ class Statements:
         """See ``Dialect.one_statement_append``; run it with ``run_one_statement_append``."""
 
         event_columns = [events.c[name] for name in EVENT_COLUMNS]
+        # Only while the session read before is still the same incarnation (create time):
+        # events with a seq up to its revision never change, so together with that session
+        # row they are one snapshot. Deleted and created again in between, it yields nothing.
+        still_that_session = (
+            sa.exists()
+            .where(session_key(sessions), sessions.c.create_time == sa.bindparam("created"))
+            .correlate_except(sessions)
+        )
         of_session = sa.select(*event_columns).where(
-            session_key(events, "session_id"), events.c.seq <= sa.bindparam("revision")
+            session_key(events, "session_id"),
+            events.c.seq <= sa.bindparam("revision"),
+            still_that_session,
         )
         after = events.c.timestamp >= sa.bindparam("after_timestamp")
         self.select_events = self._sql(of_session.order_by(events.c.seq))

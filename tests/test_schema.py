@@ -18,7 +18,7 @@ from adk_store import SchemaVersionError
 from adk_store._migrations import migration_files, split_statements
 from adk_store._statements import Statements
 
-from ._db import query
+from ._db import raw_fetch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ async def test_create_schema_is_idempotent_and_records_the_version(db_url: str) 
     await adk_store.create_schema(db_url)
     await adk_store.create_schema(db_url)
     assert await adk_store.schema_version(db_url) == adk_store.SCHEMA_VERSION
-    rows = await query(db_url, "SELECT version FROM adk_schema_versions")
+    rows = await raw_fetch(db_url, "SELECT version FROM adk_schema_versions")
     assert rows == [(adk_store.SCHEMA_VERSION,)]
 
 
@@ -65,7 +65,7 @@ async def test_concurrent_create_schema_applies_the_migration_once(db_url: str) 
     async with anyio.create_task_group() as group:
         for _ in range(3):
             group.start_soon(create_in_a_process)
-    assert await query(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
 
 
 async def test_missing_schema_raises_with_the_fix(db_url: str) -> None:
@@ -78,7 +78,7 @@ async def test_newer_schema_is_refused(db_url: str) -> None:
     await adk_store.create_schema(db_url)
     async with adk_store.SessionService(db_url) as service:
         await service.create_session(app_name="a", user_id="u")
-    await query(db_url, "INSERT INTO adk_schema_versions VALUES (99, 0)")
+    await raw_fetch(db_url, "INSERT INTO adk_schema_versions VALUES (99, 0)")
     with pytest.raises(SchemaVersionError, match="newer"):
         async with adk_store.SessionService(db_url):
             pass
