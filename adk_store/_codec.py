@@ -15,6 +15,8 @@ from typing import Any
 
 from ._errors import InvalidArgumentError, StateSerializationError
 from ._models import Event, EventActions, JsonDict, Session
+from ._operations import SessionKey
+from ._records import AppStateRecord, SessionRecord, UserStateRecord
 from ._schema import EVENT_COLUMNS
 from ._state import ScopedDelta, check_json_value, merge_scopes
 from .dialects import Dialect
@@ -246,3 +248,35 @@ def revision_from_row(row: Sequence[Any]) -> tuple[int, float]:
     """The revision and create time of a ``Statements.select_revision`` row."""
     revision, create_time = row_values(row)
     return int(revision), create_time
+
+
+def session_record_from_row(row: Sequence[Any], events: list[Event]) -> SessionRecord:
+    """A :class:`SessionRecord` from a row of ``StoreStatements.sessions_page``'s columns."""
+    app_name, user_id, session_id, session_state, _revision, create_time, update_time = row_values(
+        row
+    )
+    return SessionRecord(
+        app_name=app_name,
+        user_id=user_id,
+        id=session_id,
+        state=json.loads(session_state),
+        create_time=create_time,
+        update_time=update_time,
+        events=events,
+    )
+
+
+def app_state_record_from_row(row: Sequence[Any]) -> AppStateRecord:
+    app_name, state = row_values(row)
+    return AppStateRecord(app_name=app_name, state=state_from_value(state))
+
+
+def user_state_record_from_row(row: Sequence[Any]) -> UserStateRecord:
+    app_name, user_id, state = row_values(row)
+    return UserStateRecord(app_name=app_name, user_id=user_id, state=state_from_value(state))
+
+
+def session_key_from_row(row: Sequence[Any]) -> SessionKey:
+    """A :class:`SessionKey` from a row of app_name, user_id, id, update_time."""
+    app_name, user_id, session_id, update_time = row_values(row)
+    return SessionKey(app_name, user_id, session_id, update_time)

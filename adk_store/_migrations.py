@@ -18,6 +18,7 @@ from ._errors import SchemaVersionError
 from ._runtime import Connection, write_transaction
 from ._schema import SCHEMA_VERSION
 from ._statements import Statements
+from ._telemetry import logger
 from .dialects import Dialect
 
 if sys.version_info >= (3, 11):
@@ -38,9 +39,10 @@ def migrations_root() -> Traversable:
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
-def migration_files(dialect_name: str) -> dict[int, Traversable]:
-    """The migration files of a dialect, by the version each one creates."""
-    folder = migrations_root() / dialect_name
+def migration_files(dialect_name: str, root: Traversable | None = None) -> dict[int, Traversable]:
+    """The migration files of a dialect (under ``root``, by default the shipped ones), by
+    the version each one creates."""
+    folder = (root or migrations_root()) / dialect_name
     found: dict[int, Traversable] = {}
     for entry in folder.iterdir():
         match = _FILE_NAME.match(entry.name)
@@ -80,15 +82,26 @@ async def stored_version(connection: Connection, dialect: Dialect, statements: S
     return int(version or 0)
 
 
-async def upgrade(connection: Connection, dialect: Dialect, statements: Statements) -> int:
-    """Bring the schema to :data:`SCHEMA_VERSION`; return the version found before."""
+async def upgrade(
+    connection: Connection,
+    dialect: Dialect,
+    statements: Statements,
+    *,
+    root: Traversable | None = None,
+    target: int = SCHEMA_VERSION,
+) -> int:
+    """Bring the schema to ``target`` (this release's :data:`SCHEMA_VERSION`) with the
+    migrations under ``root`` (the shipped ones); return the version found before."""
     async with write_transaction(connection, dialect.begin_write):
         if dialect.schema_lock is not None:
             await connection.execute(dialect.schema_lock)
         found = await stored_version(connection, dialect, statements)
-        _refuse_newer(found)
-        files = migration_files(dialect.name)
-        for version in range(found + 1, SCHEMA_VERSION + 1):
+        _refuse_newer(found, target)
+        files = migration_files(dialect.name, root)
+        if found == target:
+            logger.debug("schema at version %d; nothing to upgrade", found)
+        for version in range(found + 1, target + 1):
+            logger.info("upgrading the %s schema to version %d", dialect.name, version)
             for statement in split_statements(files[version].read_text(encoding="utf-8")):
                 await connection.execute(statement)
             await connection.execute(
@@ -100,7 +113,8 @@ async def upgrade(connection: Connection, dialect: Dialect, statements: Statemen
 async def check(connection: Connection, dialect: Dialect, statements: Statements) -> None:
     """Raise :class:`SchemaVersionError` unless the schema is exactly at this version."""
     found = await stored_version(connection, dialect, statements)
-    _refuse_newer(found)
+    logger.debug("schema check: version %d stored, %d needed", found, SCHEMA_VERSION)
+    _refuse_newer(found, SCHEMA_VERSION)
     if found == 0:
         raise SchemaVersionError(
             "the database has no adk-store schema; create it with "
@@ -113,9 +127,9 @@ async def check(connection: Connection, dialect: Dialect, statements: Statements
         )
 
 
-def _refuse_newer(found: int) -> None:
-    if found > SCHEMA_VERSION:
+def _refuse_newer(found: int, known: int) -> None:
+    if found > known:
         raise SchemaVersionError(
-            f"the database schema is version {found}, newer than the {SCHEMA_VERSION} this "
+            f"the database schema is version {found}, newer than the {known} this "
             "adk-store understands; upgrade adk-store (pip install -U adk-store)"
         )

@@ -18,15 +18,18 @@ from ._append import bring_up_to_date, merge_shared_state, prepare_append, write
 from ._codec import (
     RowCodec,
     events_from_rows,
+    revision_from_row,
     scopes_from_row,
     session_from_row,
     state_from_value,
 )
-from ._errors import SessionExistsError
+from ._errors import DatabaseError, SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
 from ._runtime import Connection, ConnectionPool, Connector, Database, write_transaction
 from ._state import merge_scopes, split_state_delta
 from ._statements import Statements
+from ._store_operations import StoreOperations
+from ._store_statements import StoreStatements
 from ._validate import (
     MAX_ROWS,
     check_id,
@@ -41,8 +44,11 @@ from ._validate import (
 )
 from .dialects import Dialect, SqliteOptions, dialect_for
 
+READ_ATTEMPTS = 100
+"""Reads of a session that was deleted and created again between a read's two statements."""
 
-class SessionService:
+
+class SessionService(StoreOperations):
     """Stores sessions, their events and app/user/session state in SQLite or PostgreSQL.
 
     >>> async with SessionService("sqlite+aiosqlite:///app.db", create_schema=True) as service:
@@ -61,6 +67,9 @@ class SessionService:
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
     * ``sqlite_synchronous``: SQLite's ``synchronous`` PRAGMA (``"NORMAL"`` or ``"FULL"``).
+
+    Store-wide operations (``status``, ``export_records``, ``import_session``, ``prune``, …)
+    are described in :class:`StoreOperations`.
     """
 
     def __init__(
@@ -82,6 +91,7 @@ class SessionService:
             ),
         )
         self._statements = Statements(self._dialect)
+        self._store_statements = StoreStatements(self._dialect)
         self._codec = RowCodec(self._dialect)
         self._allow_stale = allow_stale_appends
         self._connector = Connector(
@@ -172,7 +182,7 @@ class SessionService:
                 return row
 
         app_state, user_state = scopes_from_row(
-            await self._connector.call("create_session", create)
+            await self._connector.call("create_session", create, app_name=app_name)
         )
         return Session(
             id=session_id,
@@ -205,23 +215,36 @@ class SessionService:
 
         async def load(pool: ConnectionPool) -> Session | None:
             async with pool.reader() as connection:
-                row = await connection.fetch_one(sql.select_session, key)
-                if row is None:
-                    return None
-                session = session_from_row(row, [])
-                if recent == 0:
-                    return session
-                values: dict[str, Any] = {**key, "revision": session.revision}
-                if after is not None:
-                    values["after_timestamp"] = after
-                if recent is not None:
-                    values["limit"] = recent
-                session.events = events_from_rows(await connection.fetch_all(events_query, values))
-                if recent is not None:
-                    session.events.reverse()
-                return session
+                for _ in range(READ_ATTEMPTS):
+                    row = await connection.fetch_one(sql.select_session, key)
+                    if row is None:
+                        return None
+                    session = session_from_row(row, [])
+                    if recent == 0 or session.revision == 0:
+                        return session
+                    values: dict[str, Any] = {
+                        **key,
+                        "revision": session.revision,
+                        "created": session.create_time,
+                    }
+                    if after is not None:
+                        values["after_timestamp"] = after
+                    if recent is not None:
+                        values["limit"] = recent
+                    rows = await connection.fetch_all(events_query, values)
+                    # No rows: none selected, or the session was deleted (and perhaps created
+                    # again) since its row was read; then read it again.
+                    if rows or await self._still_there(connection, key, session):
+                        session.events = events_from_rows(rows)
+                        if recent is not None:
+                            session.events.reverse()
+                        return session
+            raise DatabaseError(
+                f"session {session_id!r} of user {user_id!r} in app {app_name!r} was deleted "
+                f"and created again {READ_ATTEMPTS} times while it was being read"
+            )
 
-        return await self._connector.call("get_session", load)
+        return await self._connector.call("get_session", load, app_name=app_name)
 
     async def list_sessions(
         self,
@@ -230,26 +253,36 @@ class SessionService:
         user_id: str | None = None,
         limit: int | None = None,
         page_token: str | None = None,
+        newest_first: bool = False,
     ) -> ListSessionsResponse:
-        """Sessions of an app (or of one user), without events, oldest update first.
+        """Sessions of an app (or of one user), without events, oldest update first
+        (most recent first with ``newest_first``).
 
-        With ``limit``, at most that many come back, and ``next_page_token`` fetches the rest;
-        pages stay consistent while sessions are added.
+        With ``limit``, at most that many come back, and ``next_page_token`` fetches the rest
+        (pass it with the same other arguments); pages stay consistent while sessions are added.
         """
         check_id(app_name, "app_name")
         if user_id is not None:
             check_id(user_id, "user_id")
         check_page(limit, page_token)
         across_users = user_id is None
+        newest_first = bool(newest_first)
         values: dict[str, Any] = {"app_name": app_name}
         if user_id is not None:
             values["user_id"] = user_id
         if limit is not None:
             values["limit"] = min(limit, MAX_ROWS) + 1
             if page_token is not None:
-                values.update(decode_page_token(page_token, with_user_id=across_users))
+                values.update(
+                    decode_page_token(
+                        page_token, with_user_id=across_users, newest_first=newest_first
+                    )
+                )
         query = self._statements.session_list(
-            of_user=not across_users, page=limit is not None, after_token=page_token is not None
+            of_user=not across_users,
+            page=limit is not None,
+            after_token=page_token is not None,
+            newest_first=newest_first,
         )
 
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
@@ -261,11 +294,15 @@ class SessionService:
                 del sessions[limit:]
                 last = sessions[-1]
                 next_token = encode_page_token(
-                    last.last_update_time, last.user_id, last.id, with_user_id=across_users
+                    last.last_update_time,
+                    last.user_id,
+                    last.id,
+                    with_user_id=across_users,
+                    newest_first=newest_first,
                 )
             return ListSessionsResponse(sessions=sessions, next_page_token=next_token)
 
-        return await self._connector.call("list_sessions", page)
+        return await self._connector.call("list_sessions", page, app_name=app_name)
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Delete the session and its events; deleting a missing session does nothing."""
@@ -276,7 +313,7 @@ class SessionService:
             async with pool.writer() as connection, self._write_transaction(connection):
                 await connection.execute(self._statements.delete_session, key)
 
-        await self._connector.call("delete_session", delete)
+        await self._connector.call("delete_session", delete, app_name=app_name)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -310,7 +347,7 @@ class SessionService:
             # commit was under way still finds its session matching what was stored.
             bring_up_to_date(session, event, prepared, outcome)
 
-        await self._connector.call("append_event", append)
+        await self._connector.call("append_event", append, app_name=session.app_name)
         return event
 
     # -- shared state ------------------------------------------------------------------------
@@ -335,7 +372,16 @@ class SessionService:
             async with pool.reader() as connection:
                 return await connection.fetch_val(query, values)
 
-        return state_from_value(await self._connector.call(what, fetch))
+        return state_from_value(
+            await self._connector.call(what, fetch, app_name=values["app_name"])
+        )
+
+    async def _still_there(
+        self, connection: Connection, key: dict[str, str], session: Session
+    ) -> bool:
+        """Whether the incarnation of ``session`` (its create time) is still stored."""
+        row = await connection.fetch_one(self._statements.select_revision, key)
+        return row is not None and revision_from_row(row)[1] == session.create_time
 
     def _write_transaction(self, connection: Connection) -> AbstractAsyncContextManager[None]:
         return write_transaction(connection, self._dialect.begin_write)

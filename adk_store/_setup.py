@@ -38,6 +38,6 @@ async def schema_version(database: str | Database) -> int:
 
     await connector.open()
     try:
-        return await connector.call("schema version", read)
+        return await connector.call("schema_version", read)
     finally:
         await connector.close()

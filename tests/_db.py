@@ -1,56 +1,133 @@
-"""Reading a test database directly, bypassing the library, to check what it really holds."""
+"""Reading and writing a test database directly, with the plain drivers (sqlite3, asyncpg).
+
+These helpers never go through the code under test, so they show what the database really
+holds. They run in a worker thread, so they work the same under asyncio and trio.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 
 TABLES = ("adk_sessions", "adk_events", "adk_app_states", "adk_user_states")
 
-
-def _sqlite_path(url: str) -> str:
-    return url.split(":///", 1)[1]
+Dump = dict[str, list[tuple[Any, ...]]]
 
 
-def _pg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+def is_sqlite(db_url: str) -> bool:
+    return db_url.startswith("sqlite")
 
 
-def query_sync(url: str, sql: str) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` (no parameters) on the database at ``url``."""
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(_sqlite_path(url))
-        try:
-            rows = [tuple(row) for row in connection.execute(sql).fetchall()]
-            connection.commit()
-            return rows
-        finally:
-            connection.close()
+def sqlite_path(db_url: str) -> str:
+    return db_url.split(":///", 1)[1]
+
+
+def asyncpg_dsn(db_url: str) -> str:
+    parts = urlsplit(db_url)
+    return parts._replace(scheme="postgresql").geturl()
+
+
+def database_name(db_url: str) -> str:
+    return urlsplit(db_url).path.lstrip("/")
+
+
+async def raw_fetch(db_url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows of one query run with the plain driver (``?`` placeholders on SQLite, ``$n`` on
+    PostgreSQL)."""
+    return await anyio.to_thread.run_sync(_raw_fetch, db_url, sql, args)
+
+
+async def raw_script(db_url: str, statements: Iterable[str]) -> None:
+    """Run statements with the plain driver, each in its own autocommit transaction."""
+    await anyio.to_thread.run_sync(_raw_script, db_url, list(statements))
+
+
+async def raw_executemany(db_url: str, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """One statement for many rows, in one transaction, with the plain driver."""
+    await anyio.to_thread.run_sync(_raw_executemany, db_url, sql, rows)
+
+
+async def dump(db_url: str) -> Dump:
+    """Every row of adk-store's four tables, sorted, JSON as text."""
+    result: Dump = {}
+    for table in TABLES:
+        whole_row = "*" if is_sqlite(db_url) else "t::text"
+        rows = await raw_fetch(db_url, f"SELECT {whole_row} FROM {table} AS t")
+        result[table] = sorted(rows, key=repr)
+    return result
+
+
+def _raw_fetch(db_url: str, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    if is_sqlite(db_url):
+        with _sqlite(db_url) as connection:
+            return [tuple(row) for row in connection.execute(sql, args).fetchall()]
 
     async def fetch() -> list[tuple[Any, ...]]:
         import asyncpg
 
-        connection = await asyncpg.connect(_pg_dsn(url))
+        connection = await asyncpg.connect(asyncpg_dsn(db_url))
         try:
-            return [tuple(row) for row in await connection.fetch(sql)]
+            return [tuple(row) for row in await connection.fetch(sql, *args)]
         finally:
             await connection.close()
 
     return asyncio.run(fetch())
 
 
-async def query(url: str, sql: str) -> list[tuple[Any, ...]]:
-    """``query_sync`` from any async test (it runs in a worker thread)."""
-    return await anyio.to_thread.run_sync(query_sync, url, sql)
+def _raw_script(db_url: str, statements: list[str]) -> None:
+    if is_sqlite(db_url):
+        with _sqlite(db_url) as connection:
+            for statement in statements:
+                connection.execute(statement)
+        return
+
+    async def run() -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(asyncpg_dsn(db_url))
+        try:
+            for statement in statements:
+                await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
 
 
-async def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of adk-store's tables, sorted: equal dumps mean an unchanged database."""
-    result = {}
-    for table in TABLES:
-        rows = await query(url, f"SELECT * FROM {table}")
-        result[table] = sorted(rows, key=repr)
-    return result
+def _raw_executemany(db_url: str, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    if is_sqlite(db_url):
+        with _sqlite(db_url) as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(sql, rows)
+            connection.execute("COMMIT")
+        return
+
+    async def run() -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(asyncpg_dsn(db_url))
+        try:
+            async with connection.transaction():
+                await connection.executemany(sql, rows)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+class _sqlite:
+    """A plain autocommit sqlite3 connection that waits for other writers."""
+
+    def __init__(self, db_url: str) -> None:
+        self._connection = sqlite3.connect(sqlite_path(db_url), isolation_level=None, timeout=30.0)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._connection.close()

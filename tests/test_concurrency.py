@@ -16,7 +16,7 @@ import adk_store
 from adk_store import Event, EventActions, StaleSessionError
 
 from ._cancel import cancel_after
-from ._db import dump, query
+from ._db import dump, raw_fetch
 
 APP = "app"
 
@@ -281,7 +281,7 @@ async def test_stale_appends_raise_stale_whatever_the_default_isolation(
     db_url: str, isolation: str
 ) -> None:
     name = db_url.rsplit("/", 1)[1]
-    await query(
+    await raw_fetch(
         db_url, f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = '{isolation}'"
     )
     dsn = db_url.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -310,7 +310,7 @@ async def test_stale_appends_raise_stale_whatever_the_default_isolation(
             waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
             try:
                 for _ in range(3000):
-                    if (await query(db_url, waiting))[0][0] >= 3:
+                    if (await raw_fetch(db_url, waiting))[0][0] >= 3:
                         break
                     await anyio.sleep(0.01)
                 else:

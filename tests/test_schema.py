@@ -18,7 +18,7 @@ from adk_store import SchemaVersionError
 from adk_store._migrations import migration_files, split_statements
 from adk_store._statements import Statements
 
-from ._db import query
+from ._db import raw_fetch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ async def test_create_schema_is_idempotent_and_records_the_version(db_url: str) 
     await adk_store.create_schema(db_url)
     await adk_store.create_schema(db_url)
     assert await adk_store.schema_version(db_url) == adk_store.SCHEMA_VERSION
-    rows = await query(db_url, "SELECT version FROM adk_schema_versions")
+    rows = await raw_fetch(db_url, "SELECT version FROM adk_schema_versions")
     assert rows == [(adk_store.SCHEMA_VERSION,)]
 
 
@@ -65,7 +65,7 @@ async def test_concurrent_create_schema_applies_the_migration_once(db_url: str) 
     async with anyio.create_task_group() as group:
         for _ in range(3):
             group.start_soon(create_in_a_process)
-    assert await query(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
 
 
 async def test_missing_schema_raises_with_the_fix(db_url: str) -> None:
@@ -78,7 +78,7 @@ async def test_newer_schema_is_refused(db_url: str) -> None:
     await adk_store.create_schema(db_url)
     async with adk_store.SessionService(db_url) as service:
         await service.create_session(app_name="a", user_id="u")
-    await query(db_url, "INSERT INTO adk_schema_versions VALUES (99, 0)")
+    await raw_fetch(db_url, "INSERT INTO adk_schema_versions VALUES (99, 0)")
     with pytest.raises(SchemaVersionError, match="newer"):
         async with adk_store.SessionService(db_url):
             pass
@@ -205,7 +205,26 @@ PLANNED_QUERIES = {
         "after_id": "s",
     },
     "list_user_sessions_after": {"limit": 3, "user_id": "u", "after_time": 1.0, "after_id": "s"},
+    "list_app_sessions_page_newest_first": {"limit": 3},
+    "list_user_sessions_after_newest_first": {
+        "limit": 3,
+        "user_id": "u",
+        "after_time": 1.0,
+        "after_id": "s",
+    },
 }
+
+
+def planned_sql(statements: Statements, name: str) -> str:
+    """The statement a ``PLANNED_QUERIES`` name stands for."""
+    if not name.startswith("list_"):
+        return str(getattr(statements, name))
+    return statements.session_list(
+        of_user="_user_" in name,
+        page=True,
+        after_token="_after" in name,
+        newest_first=name.endswith("_newest_first"),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PLANNED_QUERIES))
@@ -213,7 +232,7 @@ async def test_hot_queries_are_index_scans_without_a_sort(
     service: adk_store.SessionService, db_url: str, name: str
 ) -> None:
     statements = Statements(service._dialect)
-    sql = getattr(statements, name)
+    sql = planned_sql(statements, name)
     candidates = {"app_name": "a", "user_id": "u", "session_id": "s", **PLANNED_QUERIES[name]}
     values = {key: value for key, value in candidates.items() if f":{key}" in sql}
     postgres = service.dialect_name == "postgresql"

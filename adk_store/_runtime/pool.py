@@ -26,6 +26,7 @@ import databases
 from databases.core import Connection
 
 from .._errors import AdkStoreError, DatabaseError
+from .._telemetry import logger
 
 Prepare = Callable[[Connection], Awaitable[None]]
 IsAlive = Callable[[Connection], bool]
@@ -96,6 +97,7 @@ class _HeldConnections:
                 alive = False
             if alive:
                 return connection
+            logger.debug("dropped a dead held connection; opening a new one")
             await self._discard(connection)
         return await self._connect()
 

@@ -44,6 +44,12 @@ class Dialect:
         """A bound parameter that carries JSON text."""
         return sa.bindparam(name)
 
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        """``column`` compared and sorted by its bytes, whatever the database's collation
+        (so that exports list the same contents in the same order on every database)."""
+        ordered: ColumnElement[Any] = column
+        return ordered
+
     def one_statement_append(self) -> sa.ClauseElement:
         """The whole append as one statement.
 

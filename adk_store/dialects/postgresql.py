@@ -65,6 +65,12 @@ class PostgresDialect(Dialect):
     def json_param(self, name: str) -> ColumnElement[Any]:
         return sa.cast(sa.bindparam(name), postgresql.JSONB)
 
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        # The "C" collation compares bytes, as SQLite does. On a database whose default
+        # collation is another, export pages sort instead of walking the primary key index.
+        ordered: ColumnElement[Any] = column.collate("C")
+        return ordered
+
     def one_statement_append(self) -> sa.ClauseElement:
         """Data-modifying CTEs: bump the session, then insert the event and merge the deltas
         only if the bump found the session at ``:expected``."""

@@ -18,7 +18,7 @@ import pytest
 import adk_store
 from adk_store import Event, EventActions, GetSessionConfig
 
-from ._support import dump
+from .._db import dump
 
 pytestmark = pytest.mark.reliability
 
@@ -146,10 +146,13 @@ async def test_non_str_state_keys_are_refused(
 ) -> None:
     session = await service.create_session(app_name=APP, user_id=USER, session_id="s")
     event = Event(author="user", actions=EventActions(state_delta={key: 1}))
-    assert await _refused_without_trace(db_url, service.append_event, session, event)
-    assert await _refused_without_trace(
+    appended = await _refused_without_trace(db_url, service.append_event, session, event)
+    created = await _refused_without_trace(
         db_url, service.create_session, app_name=APP, user_id=USER, state={key: 1}
     )
+    for error in (appended, created):
+        assert isinstance(error, adk_store.StateSerializationError)
+        assert "keys must be str" in str(error)
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

@@ -27,7 +27,8 @@ from databases.core import Connection
 import adk_store
 from adk_store import Event, EventActions
 
-from ._support import Call, QueryHook, dump, is_sqlite, raw_fetch
+from .._db import dump, is_sqlite, raw_fetch
+from ._support import Call, QueryHook
 
 pytestmark = pytest.mark.reliability
 

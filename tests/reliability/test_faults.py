@@ -23,8 +23,9 @@ from databases.core import Connection
 import adk_store
 from adk_store import Event, EventActions
 
+from .._db import asyncpg_dsn, database_name, raw_fetch, sqlite_path
 from ._load import APP, SESSIONS, USERS, create_sessions, session_of, worker_command
-from ._support import Call, QueryHook, asyncpg_dsn, database_name, raw_fetch, sqlite_path
+from ._support import Call, QueryHook
 
 pytestmark = pytest.mark.reliability
 

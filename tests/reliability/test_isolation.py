@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 import adk_store
 from adk_store import Event, EventActions, GetSessionConfig
 
-from ._support import QueryHook, raw_script
+from .._db import raw_script
+from ._support import QueryHook
 
 pytestmark = pytest.mark.reliability
 

@@ -24,7 +24,8 @@ from databases.core import Connection
 import adk_store
 from adk_store import Event, GetSessionConfig
 
-from ._support import Call, QueryHook, is_sqlite, raw_executemany, raw_fetch, raw_script
+from .._db import is_sqlite, raw_executemany, raw_fetch, raw_script
+from ._support import Call, QueryHook
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
