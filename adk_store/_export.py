@@ -18,7 +18,7 @@ from ._codec import (
     session_record_from_row,
     user_state_record_from_row,
 )
-from ._records import StoredRecord
+from ._records import SessionRecord, StoredRecord
 from ._runtime import Connection
 from ._statements import Statements
 from ._store_statements import StoreStatements
@@ -81,7 +81,9 @@ async def read_page(
     records: list[StoredRecord] = []
     for row in rows:
         if walk.table == "sessions":
-            records.append(await _session_record(connection, row, sql))
+            session = await _session_record(connection, row, sql)
+            if session is not None:
+                records.append(session)
         elif walk.table == "user_states":
             records.append(user_state_record_from_row(row))
         else:
@@ -102,9 +104,17 @@ def _next_table(walk: ExportWalk) -> None:
     walk.after = (_START,) * len(_KEY_NAMES[walk.table])
 
 
-async def _session_record(connection: Connection, row: Any, sql: Statements) -> StoredRecord:
-    app_name, user_id, session_id, _state, revision, *_times = row_values(row)
+async def _session_record(
+    connection: Connection, row: Any, sql: Statements
+) -> SessionRecord | None:
+    """The session of a page row with its events; ``None`` if it was deleted since."""
+    app_name, user_id, session_id, _state, revision, create_time, _update_time = row_values(row)
     key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
-    # Events up to the revision read with the session: one appended since is not part of it.
-    event_rows = await connection.fetch_all(sql.select_events, {**key, "revision": revision})
+    # Events up to the revision read with the session, while that incarnation of it exists:
+    # one appended since is not part of it, and one deleted (perhaps created again) since
+    # yields no events and is left out.
+    values = {**key, "revision": revision, "created": create_time}
+    event_rows = await connection.fetch_all(sql.select_events, values)
+    if revision and not event_rows:
+        return None
     return session_record_from_row(row, events_from_rows(event_rows))
