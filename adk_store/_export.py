@@ -25,9 +25,6 @@ from ._store_statements import StoreStatements
 
 PAGE_SIZE = 100
 
-_START = ""
-"""Less than every id (ids are never empty): where each walk begins."""
-
 
 @dataclass
 class ExportWalk:
@@ -36,7 +33,8 @@ class ExportWalk:
     app_name: str | None
     user_id: str | None
     table: str = "app_states"
-    after: tuple[str, ...] = (_START,)
+    after: tuple[str, ...] | None = None
+    """The key of the last record read from ``table``; ``None`` before its first page."""
     done: bool = False
 
     def filters(self) -> dict[str, Any]:
@@ -71,10 +69,10 @@ async def read_page(
         "sessions": store_sql.sessions_page,
     }[walk.table]
     by_user = walk.user_id is not None and "user_id" in names
-    query = pages[walk.app_name is not None, by_user]
+    query = pages[walk.app_name is not None, by_user, walk.after is not None]
     values = {
         **{k: v for k, v in walk.filters().items() if k != "user_id" or by_user},
-        **{f"after_{name}": value for name, value in zip(names, walk.after, strict=True)},
+        **{f"after_{name}": value for name, value in zip(names, walk.after or (), strict=False)},
         "limit": page_size,
     }
     rows = await connection.fetch_all(query, values)
@@ -101,7 +99,7 @@ def _next_table(walk: ExportWalk) -> None:
         walk.done = True
         return
     walk.table = _TABLES[position + 1]
-    walk.after = (_START,) * len(_KEY_NAMES[walk.table])
+    walk.after = None
 
 
 async def _session_record(
