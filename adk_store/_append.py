@@ -22,7 +22,12 @@ from ._codec import (
     revision_from_row,
     session_from_row,
 )
-from ._errors import EventExistsError, SessionNotFoundError, StaleSessionError
+from ._errors import (
+    EventExistsError,
+    InvalidArgumentError,
+    SessionNotFoundError,
+    StaleSessionError,
+)
 from ._models import Event, JsonDict, Session
 from ._runtime import Connection, write_transaction
 from ._state import TEMP_PREFIX, split_state_delta, without_temp
@@ -80,6 +85,8 @@ def prepare_append(
         (event.id, "event id"),
     ):
         check_id(value, name)
+    if not event.id:
+        raise InvalidArgumentError(f"event id must not be empty (session {session.id!r})")
     where = f"event {event.id!r} state_delta"
     full_delta = dict(event.actions.state_delta)
     scoped = split_state_delta(full_delta, where=where)

@@ -18,15 +18,12 @@ from ._codec import (
     session_record_from_row,
     user_state_record_from_row,
 )
-from ._records import StoredRecord
+from ._records import SessionRecord, StoredRecord
 from ._runtime import Connection
 from ._statements import Statements
 from ._store_statements import StoreStatements
 
 PAGE_SIZE = 100
-
-_START = ""
-"""Less than every id (ids are never empty): where each walk begins."""
 
 
 @dataclass
@@ -36,7 +33,8 @@ class ExportWalk:
     app_name: str | None
     user_id: str | None
     table: str = "app_states"
-    after: tuple[str, ...] = (_START,)
+    after: tuple[str, ...] | None = None
+    """The key of the last record read from ``table``; ``None`` before its first page."""
     done: bool = False
 
     def filters(self) -> dict[str, Any]:
@@ -71,17 +69,19 @@ async def read_page(
         "sessions": store_sql.sessions_page,
     }[walk.table]
     by_user = walk.user_id is not None and "user_id" in names
-    query = pages[walk.app_name is not None, by_user]
+    query = pages[walk.app_name is not None, by_user, walk.after is not None]
     values = {
         **{k: v for k, v in walk.filters().items() if k != "user_id" or by_user},
-        **{f"after_{name}": value for name, value in zip(names, walk.after, strict=True)},
+        **{f"after_{name}": value for name, value in zip(names, walk.after or (), strict=False)},
         "limit": page_size,
     }
     rows = await connection.fetch_all(query, values)
     records: list[StoredRecord] = []
     for row in rows:
         if walk.table == "sessions":
-            records.append(await _session_record(connection, row, sql))
+            session = await _session_record(connection, row, sql)
+            if session is not None:
+                records.append(session)
         elif walk.table == "user_states":
             records.append(user_state_record_from_row(row))
         else:
@@ -99,12 +99,20 @@ def _next_table(walk: ExportWalk) -> None:
         walk.done = True
         return
     walk.table = _TABLES[position + 1]
-    walk.after = (_START,) * len(_KEY_NAMES[walk.table])
+    walk.after = None
 
 
-async def _session_record(connection: Connection, row: Any, sql: Statements) -> StoredRecord:
-    app_name, user_id, session_id, _state, revision, *_times = row_values(row)
+async def _session_record(
+    connection: Connection, row: Any, sql: Statements
+) -> SessionRecord | None:
+    """The session of a page row with its events; ``None`` if it was deleted since."""
+    app_name, user_id, session_id, _state, revision, create_time, _update_time = row_values(row)
     key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
-    # Events up to the revision read with the session: one appended since is not part of it.
-    event_rows = await connection.fetch_all(sql.select_events, {**key, "revision": revision})
+    # Events up to the revision read with the session, while that incarnation of it exists:
+    # one appended since is not part of it, and one deleted (perhaps created again) since
+    # yields no events and is left out.
+    values = {**key, "revision": revision, "created": create_time}
+    event_rows = await connection.fetch_all(sql.select_events, values)
+    if revision and not event_rows:
+        return None
     return session_record_from_row(row, events_from_rows(event_rows))

@@ -28,7 +28,7 @@ else:
 
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-UPGRADE_HINT = "python -m adk_store migrate DATABASE_URL"
+UPGRADE_HINT = "adk-store migrate DATABASE_URL"
 
 
 def migrations_root() -> Traversable:
@@ -82,21 +82,47 @@ async def stored_version(connection: Connection, dialect: Dialect, statements: S
     return int(version or 0)
 
 
+async def open_schema(
+    connection: Connection, dialect: Dialect, statements: Statements, *, upgrade_older: bool
+) -> None:
+    """The schema check a service runs when it opens.
+
+    A database without adk-store's tables gets them; a schema at this version is used as it
+    is; an older one is upgraded only if ``upgrade_older`` (otherwise it raises
+    :class:`SchemaVersionError` naming the command that upgrades it); a newer one raises.
+    """
+    found = await stored_version(connection, dialect, statements)
+    logger.debug("schema check: version %d stored, %d needed", found, SCHEMA_VERSION)
+    if found == SCHEMA_VERSION:
+        return
+    _refuse_newer(found, SCHEMA_VERSION)
+    if found and not upgrade_older:
+        raise _older_schema(found)
+    await upgrade(connection, dialect, statements, upgrade_older=upgrade_older)
+
+
 async def upgrade(
     connection: Connection,
     dialect: Dialect,
     statements: Statements,
     *,
+    upgrade_older: bool = True,
     root: Traversable | None = None,
     target: int = SCHEMA_VERSION,
 ) -> int:
     """Bring the schema to ``target`` (this release's :data:`SCHEMA_VERSION`) with the
-    migrations under ``root`` (the shipped ones); return the version found before."""
+    migrations under ``root`` (the shipped ones); return the version found before.
+
+    With ``upgrade_older=False`` only an empty database is set up: an older schema (perhaps
+    created by another process meanwhile) raises :class:`SchemaVersionError`.
+    """
     async with write_transaction(connection, dialect.begin_write):
         if dialect.schema_lock is not None:
             await connection.execute(dialect.schema_lock)
         found = await stored_version(connection, dialect, statements)
         _refuse_newer(found, target)
+        if 0 < found < target and not upgrade_older:
+            raise _older_schema(found)
         files = migration_files(dialect.name, root)
         if found == target:
             logger.debug("schema at version %d; nothing to upgrade", found)
@@ -110,21 +136,11 @@ async def upgrade(
         return found
 
 
-async def check(connection: Connection, dialect: Dialect, statements: Statements) -> None:
-    """Raise :class:`SchemaVersionError` unless the schema is exactly at this version."""
-    found = await stored_version(connection, dialect, statements)
-    logger.debug("schema check: version %d stored, %d needed", found, SCHEMA_VERSION)
-    _refuse_newer(found, SCHEMA_VERSION)
-    if found == 0:
-        raise SchemaVersionError(
-            "the database has no adk-store schema; create it with "
-            f"`{UPGRADE_HINT}` or `await adk_store.create_schema(db)` at startup"
-        )
-    if found < SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"the database schema is version {found}, this adk-store needs {SCHEMA_VERSION}; "
-            f"upgrade it with `{UPGRADE_HINT}`"
-        )
+def _older_schema(found: int) -> SchemaVersionError:
+    return SchemaVersionError(
+        f"the database schema is version {found}, this adk-store needs {SCHEMA_VERSION}; "
+        f"upgrade it with `{UPGRADE_HINT}` (or open the service once with create_schema=True)"
+    )
 
 
 def _refuse_newer(found: int, known: int) -> None:

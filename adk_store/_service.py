@@ -51,18 +51,22 @@ READ_ATTEMPTS = 100
 class SessionService(StoreOperations):
     """Stores sessions, their events and app/user/session state in SQLite or PostgreSQL.
 
-    >>> async with SessionService("sqlite+aiosqlite:///app.db", create_schema=True) as service:
-    ...     session = await service.create_session(app_name="app", user_id="u1")
+    >>> service = SessionService("sqlite+aiosqlite:///app.db")
+    >>> session = await service.create_session(app_name="app", user_id="u1")
 
     ``database`` is a URL (the service creates, owns and closes the connection pool) or the
     application's own ``databases.Database`` (reused; connected if needed; never disconnected
     unless the service connected it). The service opens itself on first use under asyncio or
     trio; ``close()`` (or leaving ``async with``) releases it.
 
+    The schema: in a database without adk-store's tables, the service creates them when it
+    opens. A schema of an older version is never changed silently: opening raises
+    :class:`SchemaVersionError` naming the command that upgrades it (``adk-store migrate``),
+    unless ``create_schema=True``. A schema newer than this adk-store always raises.
+
     Options:
 
-    * ``create_schema``: create or upgrade the schema when the service opens (otherwise a missing
-      or outdated schema raises :class:`SchemaVersionError`).
+    * ``create_schema``: also upgrade an older schema when the service opens.
     * ``pool_size``: connections held for reading (and, on PostgreSQL, writing).
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
@@ -94,11 +98,12 @@ class SessionService(StoreOperations):
         self._store_statements = StoreStatements(self._dialect)
         self._codec = RowCodec(self._dialect)
         self._allow_stale = allow_stale_appends
+        self._upgrade_older_schema = create_schema
         self._connector = Connector(
             database,
             self._dialect,
             pool_size=pool_size,
-            on_open=self._upgrade_schema if create_schema else self._check_schema,
+            on_open=self._open_schema,
         )
 
     @property
@@ -133,11 +138,13 @@ class SessionService(StoreOperations):
         """
         await self._connector.close()
 
-    async def _upgrade_schema(self, connection: Connection) -> None:
-        await _migrations.upgrade(connection, self._dialect, self._statements)
-
-    async def _check_schema(self, connection: Connection) -> None:
-        await _migrations.check(connection, self._dialect, self._statements)
+    async def _open_schema(self, connection: Connection) -> None:
+        await _migrations.open_schema(
+            connection,
+            self._dialect,
+            self._statements,
+            upgrade_older=self._upgrade_older_schema,
+        )
 
     # -- sessions ----------------------------------------------------------------------------
 
@@ -151,8 +158,8 @@ class SessionService(StoreOperations):
     ) -> Session:
         """Create a session; ``app:``/``user:`` keys of ``state`` go to the shared scopes.
 
-        A blank or missing ``session_id`` gets a new uuid4; an existing one raises
-        :class:`SessionExistsError`.
+        ``session_id`` is stored exactly as given (``""`` and padded ids too); a missing one
+        (``None``) gets a new uuid4; an existing one raises :class:`SessionExistsError`.
         """
         check_id(app_name, "app_name")
         check_id(user_id, "user_id")

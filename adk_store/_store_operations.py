@@ -83,9 +83,9 @@ class StoreOperations:
         app, or of one user of an app, as plain records; memory stays flat.
 
         Records come in a fixed order (app states, user states, sessions, each by key in byte
-        order), so the same contents give the same sequence on any database. Each page is
-        read in its own short transaction: a session changed during the export is exported
-        as it was when its page was read.
+        order), so the same contents give the same sequence on any database. Pages are short
+        reads, one after the other: a session appended to during the export comes out as
+        its page found it (state and events matching), one deleted meanwhile is left out.
 
         >>> async for record in service.export_records(app_name="tutor"):
         ...     print(record)

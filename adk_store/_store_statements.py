@@ -113,25 +113,29 @@ class StoreStatements:
 
     def _filtered_pages(
         self, select: sa.Select[Any], table: sa.Table, key: tuple[str, ...]
-    ) -> dict[tuple[bool, bool], str]:
-        """The next page after ``:after_<key>`` in byte order of ``key``, by filter.
+    ) -> dict[tuple[bool, bool, bool], str]:
+        """Pages of ``table`` in byte order of ``key``: the first, or the next after
+        ``:after_<key>``.
 
-        Keyed by (filtered by app, filtered by user); ``:app_name``/``:user_id`` filter.
+        Keyed by (filtered by app, filtered by user, after a key); ``:app_name`` and
+        ``:user_id`` filter.
         """
         ordered = [self._dialect.byte_order(table.c[name]) for name in key]
         after = sa.tuple_(*ordered) > sa.tuple_(*(sa.bindparam(f"after_{name}") for name in key))
-        pages: dict[tuple[bool, bool], str] = {}
+        pages: dict[tuple[bool, bool, bool], str] = {}
         for by_app, by_user in ((False, False), (True, False), (True, True)):
             if by_user and "user_id" not in table.c:
                 continue
-            conditions = [after]
+            conditions = []
             if by_app:
                 conditions.append(table.c.app_name == sa.bindparam("app_name"))
             if by_user:
                 conditions.append(table.c.user_id == sa.bindparam("user_id"))
-            pages[by_app, by_user] = self._sql(
-                select.where(*conditions).order_by(*ordered).limit(_LIMIT).offset(_NO_OFFSET)
-            )
+            for after_key in (False, True):
+                page = select.where(*conditions, *([after] if after_key else []))
+                pages[by_app, by_user, after_key] = self._sql(
+                    page.order_by(*ordered).limit(_LIMIT).offset(_NO_OFFSET)
+                )
         return pages
 
     def _sql(self, statement: sa.ClauseElement) -> str:

@@ -29,11 +29,14 @@ MAX_ID_BYTES = 640
 
 
 def check_id(value: object, name: str) -> None:
-    """Raise unless ``value`` is a non-blank str a database can store as a key."""
+    """Raise unless ``value`` is a str a database can store as a key, exactly as given.
+
+    Every str google-adk accepts is accepted, the empty one and padded ones included; refused
+    are only what no database keys on: NUL, lone surrogates, and more than
+    :data:`MAX_ID_CHARS` characters or :data:`MAX_ID_BYTES` bytes of UTF-8.
+    """
     if not isinstance(value, str):
         raise InvalidArgumentError(f"{name} must be a str, not {type(value).__name__}")
-    if not value.strip():
-        raise InvalidArgumentError(f"{name} must not be empty or blank")
     if len(value) > MAX_ID_CHARS or len(value.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES:
         raise InvalidArgumentError(
             f"{name} {value[:40]!r}… is too long: at most {MAX_ID_CHARS} characters "
@@ -55,14 +58,16 @@ def check_session_key(app_name: object, user_id: object, session_id: object) -> 
 
 
 def new_session_id(session_id: object) -> str:
-    """The id ``create_session`` stores: ``session_id`` stripped, or a new uuid4 if blank."""
-    if session_id is not None and not isinstance(session_id, str):
+    """The id ``create_session`` stores: ``session_id`` exactly as given, or a new uuid4 for
+    ``None``."""
+    if session_id is None:
+        return new_id()
+    if not isinstance(session_id, str):
         raise InvalidArgumentError(
             f"session_id must be a str or None, not {type(session_id).__name__}"
         )
-    chosen = session_id.strip() if session_id and session_id.strip() else new_id()
-    check_id(chosen, "session_id")
-    return chosen
+    check_id(session_id, "session_id")
+    return session_id
 
 
 def check_pool_size(pool_size: int) -> None:

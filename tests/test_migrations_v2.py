@@ -17,7 +17,7 @@ from pathlib import Path
 import adk_store
 from adk_store._migrations import migrations_root
 
-from ._db import query
+from ._db import raw_fetch
 from .operations._contents import fill_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def start_upgrade(url: str, root: Path) -> subprocess.Popen[str]:
 
 async def kept_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
     return {
-        table: sorted(await query(url, f"SELECT {columns} FROM {table}"), key=repr)
+        table: sorted(await raw_fetch(url, f"SELECT {columns} FROM {table}"), key=repr)
         for table, columns in KEPT.items()
     }
 
@@ -78,12 +78,12 @@ async def test_version_2_keeps_every_row_when_two_processes_upgrade_at_once(
     for worker, (_, stderr) in zip(workers, outcomes, strict=True):
         assert worker.returncode == 0, stderr
     assert sorted(stdout.strip() for stdout, _ in outcomes) == ["1", "2"]
-    assert await query(db_url, "SELECT version FROM adk_schema_versions ORDER BY version") == [
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions ORDER BY version") == [
         (1,),
         (2,),
     ]
     assert await kept_rows(db_url) == before
-    labels = await query(db_url, "SELECT app_name, user_id, labels FROM adk_sessions")
+    labels = await raw_fetch(db_url, "SELECT app_name, user_id, labels FROM adk_sessions")
     assert len(labels) == 12
     assert all(_json_list(label) == [app, user] for app, user, label in labels)
     assert await adk_store.schema_version(db_url) == 2

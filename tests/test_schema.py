@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 import adk_store
-from adk_store import SchemaVersionError
+from adk_store import SchemaVersionError, _migrations
 from adk_store._migrations import migration_files, split_statements
 from adk_store._statements import Statements
 
@@ -68,10 +68,28 @@ async def test_concurrent_create_schema_applies_the_migration_once(db_url: str) 
     assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
 
 
-async def test_missing_schema_raises_with_the_fix(db_url: str) -> None:
-    with pytest.raises(SchemaVersionError, match="python -m adk_store migrate"):
+async def test_an_empty_database_gets_the_schema_on_first_use(db_url: str) -> None:
+    service = adk_store.SessionService(db_url)
+    try:
+        created = await service.create_session(app_name="a", user_id="u")
+        assert await service.get_session(app_name="a", user_id="u", session_id=created.id)
+    finally:
+        await service.close()
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+
+
+async def test_an_older_schema_is_never_upgraded_silently(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await adk_store.create_schema(db_url)
+    monkeypatch.setattr(_migrations, "SCHEMA_VERSION", adk_store.SCHEMA_VERSION + 1)
+    with pytest.raises(SchemaVersionError, match="upgrade it with `adk-store migrate"):
         async with adk_store.SessionService(db_url):
             pass
+    with pytest.raises(SchemaVersionError, match="create_schema=True"):
+        await adk_store.SessionService(db_url).create_session(app_name="a", user_id="u")
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, "SELECT count(*) FROM adk_sessions") == [(0,)]
 
 
 async def test_newer_schema_is_refused(db_url: str) -> None:

@@ -41,18 +41,43 @@ async def test_shared_state_reaches_other_sessions(service: adk_store.SessionSer
     assert other_user.state == {"app:a": 1}
 
 
-async def test_create_assigns_uuid_for_missing_or_blank_id(
+async def test_create_assigns_a_uuid_for_a_missing_id(
     service: adk_store.SessionService,
 ) -> None:
-    for session_id in (None, "", "   "):
-        session = await service.create_session(app_name=APP, user_id="u", session_id=session_id)
-        assert str(uuid.UUID(session.id)) == session.id
+    session = await service.create_session(app_name=APP, user_id="u", session_id=None)
+    assert str(uuid.UUID(session.id)) == session.id
 
 
-async def test_create_strips_the_given_id(service: adk_store.SessionService) -> None:
-    session = await service.create_session(app_name=APP, user_id="u", session_id="  s1 ")
-    assert session.id == "s1"
-    assert await service.get_session(app_name=APP, user_id="u", session_id="s1") is not None
+@pytest.mark.parametrize("session_id", ["", " ", "order-42\n", "  s1 "])
+async def test_ids_are_kept_exactly_as_given_in_every_call(
+    service: adk_store.SessionService, session_id: str
+) -> None:
+    created = await service.create_session(app_name=APP, user_id="u", session_id=session_id)
+    assert created.id == session_id
+    await service.append_event(created, Event(author="user"))
+    loaded = await service.get_session(app_name=APP, user_id="u", session_id=session_id)
+    assert loaded is not None
+    assert (loaded.id, len(loaded.events)) == (session_id, 1)
+    assert await service.get_session(app_name=APP, user_id="u", session_id="s1") is None
+    listed = await service.list_sessions(app_name=APP, user_id="u")
+    assert [session.id for session in listed.sessions] == [session_id]
+    await service.delete_session(app_name=APP, user_id="u", session_id=session_id)
+    assert await service.get_session(app_name=APP, user_id="u", session_id=session_id) is None
+
+
+async def test_empty_app_and_user_ids_are_ids_like_any_other(
+    service: adk_store.SessionService,
+) -> None:
+    created = await service.create_session(
+        app_name="", user_id="", state={"user:name": "nobody", "app:x": 1}
+    )
+    await service.create_session(app_name="", user_id=" ")
+    listed = await service.list_sessions(app_name="", user_id="")
+    assert [session.id for session in listed.sessions] == [created.id]
+    assert len((await service.list_sessions(app_name="")).sessions) == 2
+    assert await service.get_user_state(app_name="", user_id="") == {"name": "nobody"}
+    assert await service.get_app_state(app_name="") == {"x": 1}
+    assert (await service.list_sessions(app_name=" ")).sessions == []
 
 
 async def test_duplicate_session_id_raises_and_changes_nothing(
@@ -179,7 +204,7 @@ async def test_delete_unknown_session_is_a_no_op(
 
 
 @pytest.mark.parametrize(
-    "bad_id", ["", "   ", "x" * 256, "é" * 321, "nul\x00inside", "lone\ud800surrogate", 7, None]
+    "bad_id", ["x" * 256, "é" * 321, "nul\x00inside", "lone\ud800surrogate", 7, None]
 )
 async def test_bad_ids_are_rejected_before_any_write(
     service: adk_store.SessionService, db_url: str, bad_id: object

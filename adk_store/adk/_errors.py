@@ -24,7 +24,37 @@ class EventExistsError(adk_store.EventExistsError, AlreadyExistsError):
 
 
 class StaleSessionError(adk_store.StaleSessionError, AdkStaleSessionError):
-    """The session changed in storage since it was loaded (google-adk's StaleSessionError)."""
+    """The session changed in storage since it was loaded (google-adk's StaleSessionError).
+
+    The message starts with the sentence google-adk's own services use, which callers match
+    on, and names the adapter's setting for appending anyway.
+    """
+
+    def __init__(
+        self,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        *,
+        expected_revision: int,
+        stored_revision: int | None,
+    ) -> None:
+        super().__init__(
+            app_name,
+            user_id,
+            session_id,
+            expected_revision=expected_revision,
+            stored_revision=stored_revision,
+        )
+        stored = "was deleted" if stored_revision is None else f"is at {stored_revision}"
+        self.args = (
+            "The session has been modified in storage since it was loaded: session "
+            f"{session_id!r} of user {user_id!r} in app {app_name!r} (the caller holds revision "
+            f"{expected_revision}, the stored session {stored}). Please reload the session "
+            "with get_session() before appending more events, or create the service with "
+            "AdkSessionService(..., allow_stale_appends=True) to append after the other "
+            "writers' events.",
+        )
 
 
 class SessionNotFoundError(adk_store.SessionNotFoundError, AdkSessionNotFoundError):

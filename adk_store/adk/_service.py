@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import databases
 from google.adk.events import Event as AdkEvent
@@ -35,16 +35,23 @@ from ._convert import (
 from ._errors import SessionNotFoundError as AdkSessionNotFoundError
 from ._errors import StaleSessionError as AdkStaleSessionError
 from ._errors import as_adk_error
+from ._uri import URI_SCHEMES, database_url
 
-URI_SCHEME = "adk-store"
-"""The scheme :func:`session_service_factory` serves: ``adk-store:<database URL>``."""
+if TYPE_CHECKING:
+    from google.adk.cli.service_registry import ServiceRegistry
 
 
 class AdkSessionService(BaseSessionService):
     """google-adk's session service contract, stored by adk-store in SQLite or PostgreSQL.
 
-    >>> service = AdkSessionService("sqlite+aiosqlite:///sessions.db", create_schema=True)
+    >>> service = AdkSessionService("sqlite+aiosqlite:///sessions.db")
     >>> runner = Runner(agent=agent, app_name="app", session_service=service)
+
+    The schema: in a database without adk-store's tables, the service creates them on first
+    use, as google-adk's database services do. A schema of an older version is never changed
+    silently: the first call raises :class:`~adk_store.SchemaVersionError` naming the command
+    that upgrades it (``adk-store migrate``), unless ``create_schema=True``. A schema newer
+    than this adk-store always raises.
 
     ``database`` is a URL, the application's own ``databases.Database`` (the pool is shared),
     or an existing core :class:`~adk_store.SessionService` (used as is and never closed here;
@@ -282,19 +289,35 @@ class AdkSessionService(BaseSessionService):
 
 
 def session_service_factory(uri: str, **options: Any) -> AdkSessionService:
-    """Build a service from an ``adk-store:<database URL>`` URI, for google-adk's web server.
+    """Build a service from an adk-store session service URI, for google-adk's web server.
 
-    Register it in a ``services.py`` next to your agents, then start ``adk web`` with
-    ``--session_service_uri adk-store:sqlite+aiosqlite:///sessions.db``:
+    The URI is a database URL with ``adk-store+`` in front of its scheme
+    (``adk-store+postgresql+asyncpg://app:pw@db/app``), or the older form
+    ``adk-store:<database URL>``. Register the schemes with
+    :func:`register_session_services` in a ``services.py``.
 
-    >>> get_service_registry().register_session_service("adk-store", session_service_factory)
+    >>> session_service_factory("adk-store+sqlite+aiosqlite:///sessions.db")
 
-    The schema is created or upgraded on first use. Options google-adk passes that adk-store
-    does not take (``agents_dir``) are ignored.
+    The schema follows :class:`AdkSessionService`'s rule: created in an empty database, an older
+    one upgraded only with ``create_schema=True`` (google-adk's ``session_db_kwargs``). Options
+    google-adk passes that adk-store does not take (``agents_dir``) are ignored.
     """
-    prefix = URI_SCHEME + ":"
-    if not uri.startswith(prefix):
-        raise InvalidArgumentError(f"{uri!r} is not an {prefix}<database URL> URI")
     options.pop("agents_dir", None)
-    options.setdefault("create_schema", True)
-    return AdkSessionService(uri[len(prefix) :], **options)
+    return AdkSessionService(database_url(uri), **options)
+
+
+def register_session_services(registry: ServiceRegistry | None = None) -> None:
+    """Serve every adk-store URI scheme (:data:`URI_SCHEMES`) from google-adk's web server.
+
+    Call it in the ``services.py`` google-adk loads at startup:
+
+    >>> register_session_services()
+
+    ``registry`` defaults to google-adk's own (``get_service_registry()``).
+    """
+    if registry is None:
+        from google.adk.cli.service_registry import get_service_registry
+
+        registry = get_service_registry()
+    for scheme in URI_SCHEMES:
+        registry.register_session_service(scheme, session_service_factory)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,8 +20,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from .._errors import InvalidArgumentError
+from .._errors import InvalidArgumentError, SchemaVersionError
 from .._service import SessionService
+from .._setup import schema_version
 
 T = TypeVar("T")
 
@@ -73,9 +74,17 @@ def run(operation: Callable[[], Awaitable[T]]) -> T:
     return anyio.run(operation)
 
 
-def open_service(url: str) -> SessionService:
-    """A service on an existing store (a missing or outdated schema raises)."""
-    return SessionService(existing_database(url), pool_size=2)
+@asynccontextmanager
+async def open_store(url: str | None) -> AsyncIterator[SessionService]:
+    """A service on an existing store; a database without the schema, or with an older or
+    newer one, raises :class:`SchemaVersionError` (the service would create a missing one)."""
+    database = existing_database(url)
+    if await schema_version(database) == 0:
+        raise SchemaVersionError(
+            "the database has no adk-store schema; create it with `adk-store init`"
+        )
+    async with SessionService(database, pool_size=2) as service:
+        yield service
 
 
 def print_json(value: Any) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import click
 
 from .._operations import SessionKey
-from ._common import example, open_service, progress_bar, run, url_option
+from ._common import example, open_store, progress_bar, run, url_option
 from ._duration import to_duration
 from ._render import utc_time
 
@@ -41,7 +41,7 @@ def prune(url: str | None, older_than: timedelta, app_name: str | None, dry_run:
     verb = "would delete" if dry_run else "deleted"
 
     async def prune_sessions() -> int:
-        async with open_service(url or "") as service:
+        async with open_store(url) as service:
             with progress_bar("pruning", None) as advance:
 
                 def report(batch: Sequence[SessionKey]) -> None:

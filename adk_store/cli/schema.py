@@ -15,7 +15,7 @@ from .._setup import create_schema, schema_version
 from ._common import (
     example,
     json_option,
-    open_service,
+    open_store,
     print_json,
     require_url,
     run,
@@ -86,7 +86,7 @@ def status(url: str | None, as_json: bool) -> None:
     """Schema version, database kind, and how many apps, users, sessions and events."""
 
     async def read() -> StoreStatus:
-        async with open_service(url or "") as service:
+        async with open_store(url) as service:
             return await service.status()
 
     found = run(read)

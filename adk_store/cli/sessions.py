@@ -18,7 +18,7 @@ from .._state import split_state_delta
 from ._common import (
     example,
     json_option,
-    open_service,
+    open_store,
     print_json,
     run,
     stdout_console,
@@ -62,7 +62,7 @@ def list_sessions(
         raise InvalidArgumentError("--user needs --app")
 
     async def collect() -> list[Session]:
-        async with open_service(url or "") as service:
+        async with open_store(url) as service:
             found: list[Session] = []
             async for session in _sessions(service, app_name, user_id, not oldest_first):
                 found.append(session)
@@ -144,7 +144,7 @@ def show(
     """A session: its app, user and session state, and its events."""
 
     async def load() -> tuple[Session, JsonDict, JsonDict]:
-        async with open_service(url or "") as service:
+        async with open_store(url) as service:
             session = await service.get_session(
                 app_name=app_name,
                 user_id=user_id,
@@ -202,7 +202,7 @@ def delete(url: str | None, app_name: str, user_id: str, session_id: str, yes: b
     """Delete a session and its events (app and user state stay)."""
 
     async def count_events() -> int:
-        async with open_service(url or "") as service:
+        async with open_store(url) as service:
             session = await service.get_session(
                 app_name=app_name,
                 user_id=user_id,
@@ -224,7 +224,7 @@ def delete(url: str | None, app_name: str, user_id: str, session_id: str, yes: b
         )
 
     async def delete_session() -> None:
-        async with open_service(url or "") as service:
+        async with open_store(url) as service:
             await service.delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
 
     run(delete_session)

@@ -12,7 +12,7 @@ import click
 
 from .._errors import InvalidArgumentError, SessionExistsError
 from .._transfer import ImportCounts, export_jsonl, import_jsonl
-from ._common import example, existing_database, open_service, progress_bar, run, url_option
+from ._common import example, existing_database, open_store, progress_bar, run, url_option
 
 
 @click.command(
@@ -39,7 +39,7 @@ def export_command(
         raise InvalidArgumentError("--user needs --app")
 
     async def export() -> int:
-        async with open_service(database) as service:
+        async with open_store(database) as service:
             with _output(target) as stream, progress_bar("exporting", None) as advance:
                 return await export_jsonl(
                     service,
@@ -73,7 +73,7 @@ def import_command(url: str | None, skip_existing: bool, source: str) -> None:
     total = _line_count(source)
 
     async def import_all() -> ImportCounts:
-        async with open_service(database) as service:
+        async with open_store(database) as service:
             with _input(source) as stream, progress_bar("importing", total) as advance:
                 try:
                     return await import_jsonl(

@@ -50,7 +50,13 @@ class PostgresDialect(Dialect):
     # transaction), and explicit write transactions say so too.
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
     schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
-    table_exists = "SELECT to_regclass(:name)::text WHERE to_regclass(:name) IS NOT NULL"
+    # Read from the catalog table, not through to_regclass: a lookup that found nothing before
+    # the schema lock was taken may be cached and not see the tables another process created
+    # meanwhile.
+    table_exists = (
+        "SELECT 1 FROM pg_catalog.pg_tables "
+        "WHERE schemaname = current_schema() AND tablename = :name"
+    )
 
     def __init__(self) -> None:
         self.sqlalchemy = PGDialect(paramstyle="named")  # type: ignore[no-untyped-call]

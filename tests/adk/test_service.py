@@ -122,6 +122,12 @@ async def test_a_superseded_session_raises_adk_stale_error(adk_service: AdkSessi
     with pytest.raises(AdkStaleSessionError) as caught:
         await adk_service.append_event(second, state_event({"k": "second"}))
     assert isinstance(caught.value, adk_store.StaleSessionError)
+    message = str(caught.value)
+    assert message.startswith("The session has been modified in storage since it was loaded")
+    assert f"session {created.id!r} of user 'u1' in app 'app'" in message
+    assert "holds revision 0, the stored session is at 1" in message
+    assert "AdkSessionService(..., allow_stale_appends=True)" in message
+    assert "allow_stale=True" not in message
     loaded = await adk_service.get_session(**key)
     assert loaded is not None
     assert loaded.state == {"k": "first"}
@@ -269,3 +275,24 @@ async def test_adk_web_server_builds_it_from_a_registered_uri(db_url: str) -> No
         await built.create_session(app_name=APP, user_id="u1", session_id="web")
         listed = await built.list_sessions(app_name=APP)
     assert [session.id for session in listed.sessions] == ["web"]
+
+
+async def test_empty_and_padded_ids_behave_as_in_google_adk(
+    adk_service: AdkSessionService,
+) -> None:
+    empty_user = await adk_service.create_session(app_name=APP, user_id="")
+    padded = await adk_service.create_session(app_name=APP, user_id="u1", session_id="order-42\n")
+    await adk_service.create_session(app_name=APP, user_id="u1", session_id="order-42")
+
+    assert padded.id == "order-42\n"
+    listed = await adk_service.list_sessions(app_name=APP, user_id="")
+    assert [session.id for session in listed.sessions] == [empty_user.id]
+    key = {"app_name": APP, "user_id": "u1", "session_id": "order-42\n"}
+    loaded = await adk_service.get_session(**key)
+    assert loaded is not None
+    assert loaded.id == "order-42\n"
+    await adk_service.append_event(loaded, state_event({"k": 1}))
+    await adk_service.delete_session(**key)
+    assert await adk_service.get_session(**key) is None
+    remaining = await adk_service.list_sessions(app_name=APP, user_id="u1")
+    assert [session.id for session in remaining.sessions] == ["order-42"]

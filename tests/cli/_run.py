@@ -11,6 +11,7 @@ import anyio
 
 import adk_store
 
+from .._db import raw_fetch
 from ..operations._contents import fill_store
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -60,3 +61,8 @@ def filled_store(url: str, **sizes: int) -> list[adk_store.Session]:
             return await fill_store(service, **sizes)
 
     return anyio.run(fill)
+
+
+def fetch_rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    """Rows of ``sql`` read with the plain driver, bypassing adk-store."""
+    return anyio.run(raw_fetch, url, sql)

@@ -11,8 +11,7 @@ import pytest
 
 import adk_store
 
-from .._db import query_sync
-from ._run import adk_store_command, filled_store, succeeded
+from ._run import adk_store_command, fetch_rows, filled_store, succeeded
 
 
 def test_init_creates_the_schema_then_status_reports_it(db_url: str, db_kind: str) -> None:
@@ -151,10 +150,10 @@ def test_sessions_delete_removes_the_session_and_its_events(db_url: str) -> None
     )
 
     assert "(2 events)" in output
-    assert query_sync(
+    assert fetch_rows(
         db_url, f"SELECT count(*) FROM adk_events WHERE session_id = '{session.id}'"
     ) == [(0,)]
-    assert query_sync(db_url, f"SELECT count(*) FROM adk_sessions WHERE id = '{session.id}'") == [
+    assert fetch_rows(db_url, f"SELECT count(*) FROM adk_sessions WHERE id = '{session.id}'") == [
         (0,)
     ]
 
@@ -225,13 +224,13 @@ def test_prune_lists_then_deletes_old_sessions(db_url: str) -> None:
     dry = succeeded("prune", "--older-than", "2d", "--dry-run", url=db_url)
     assert "would delete session old of user u in app app" in dry
     assert "would delete 1 sessions" in dry
-    assert query_sync(db_url, "SELECT count(*) FROM adk_sessions") == [(2,)]
+    assert fetch_rows(db_url, "SELECT count(*) FROM adk_sessions") == [(2,)]
 
     done = succeeded("prune", "--older-than", "36h", "--app", "app", url=db_url)
     assert "deleted session old of user u in app app" in done
-    assert query_sync(db_url, "SELECT id FROM adk_sessions") == [("new",)]
-    assert query_sync(db_url, "SELECT DISTINCT session_id FROM adk_events") == [("new",)]
-    assert query_sync(db_url, "SELECT count(*) FROM adk_user_states") == [(1,)]
+    assert fetch_rows(db_url, "SELECT id FROM adk_sessions") == [("new",)]
+    assert fetch_rows(db_url, "SELECT DISTINCT session_id FROM adk_events") == [("new",)]
+    assert fetch_rows(db_url, "SELECT count(*) FROM adk_user_states") == [(1,)]
 
 
 @pytest.mark.databases("sqlite")

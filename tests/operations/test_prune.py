@@ -10,7 +10,7 @@ import anyio
 import adk_store
 from adk_store import Event, SessionKey
 
-from .._db import dump, query
+from .._db import dump, raw_fetch
 
 
 async def old_and_new_sessions(
@@ -33,7 +33,7 @@ async def old_and_new_sessions(
 
 
 async def session_ids(db_url: str) -> set[str]:
-    return {row[0] for row in await query(db_url, "SELECT id FROM adk_sessions")}
+    return {row[0] for row in await raw_fetch(db_url, "SELECT id FROM adk_sessions")}
 
 
 async def test_prune_deletes_old_sessions_with_their_events_and_keeps_state(
@@ -48,7 +48,7 @@ async def test_prune_deletes_old_sessions_with_their_events_and_keeps_state(
         "new0",
         "new1",
     }
-    event_sessions = await query(db_url, "SELECT DISTINCT session_id FROM adk_events")
+    event_sessions = await raw_fetch(db_url, "SELECT DISTINCT session_id FROM adk_events")
     assert {row[0] for row in event_sessions} == {"new0", "new1"}
     assert await service.get_user_state(app_name="app", user_id="u") == {"kept": 1}
     assert await service.get_app_state(app_name="app") == {"kept": 2}
@@ -90,7 +90,7 @@ async def test_prune_of_one_app_leaves_other_apps(
 
     assert await service.prune(updated_before=cutoff, app_name="app") == 2
 
-    rows = await query(db_url, "SELECT app_name FROM adk_sessions")
+    rows = await raw_fetch(db_url, "SELECT app_name FROM adk_sessions")
     assert {row[0] for row in rows} == {"other"}
 
 

@@ -170,3 +170,20 @@ async def test_export_pages_through_more_sessions_than_a_page(
 async def test_export_of_a_user_needs_the_app(service: adk_store.SessionService) -> None:
     with pytest.raises(adk_store.InvalidArgumentError, match="app_name"):
         [record async for record in service.export_records(user_id="u")]
+
+
+async def test_empty_ids_export_and_import_like_any_other(
+    service: adk_store.SessionService, tmp_path: Path
+) -> None:
+    await service.create_session(
+        app_name="", user_id="", session_id="", state={"app:a": 1, "user:u": 2, "s": 3}
+    )
+    await service.create_session(app_name="", user_id="", session_id="x")
+
+    first = await exported(service)
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
+    ) as copy:
+        counts = await import_jsonl(copy, io.StringIO(first))
+        assert (counts.sessions, counts.app_states, counts.user_states) == (2, 1, 1)
+        assert await exported(copy) == first

@@ -44,11 +44,13 @@ CORE_API = {
 
 ADK_API = {
     "URI_SCHEME",
+    "URI_SCHEMES",
     "AdkSessionService",
     "EventExistsError",
     "SessionExistsError",
     "SessionNotFoundError",
     "StaleSessionError",
+    "register_session_services",
     "session_service_factory",
 }
 
