@@ -11,9 +11,12 @@ google-adk keeps sessions in three layouts, all with tables named ``sessions``, 
   times as REAL epoch seconds.
 
 :class:`AdkDatabase` holds one connection to such a database and runs every query on it.
-A source is opened read-only (SQLite in ``mode=ro``, PostgreSQL in a ``READ ONLY``
-transaction), inside one snapshot for the whole read. Everything that differs between SQLite
-and PostgreSQL lives in :class:`_Flavour`.
+Queries run through adk-store's loop bridge (the one the core uses), so all of this works
+under asyncio and trio alike. A source is opened read-only (SQLite in ``mode=ro``,
+PostgreSQL in a ``READ ONLY`` transaction). PostgreSQL sources are read in one snapshot;
+SQLite sources one session at a time, each in a short read transaction, so that writers of
+the same file are never held up.
+Everything that differs between SQLite and PostgreSQL lives in :class:`_Flavour`.
 """
 
 from __future__ import annotations
@@ -27,12 +30,10 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import databases
-from databases.core import Connection
+import anyio
 
-from ..._codec import row_values
-from ..._errors import AdkStoreError, DatabaseError, InvalidArgumentError
-from ..._runtime.bridge import LoopBridge, open_bridge
+from ... import AdkStoreError, DatabaseError, InvalidArgumentError
+from ..._runtime import Connection, ConnectionPool, Connector, PoolLayout
 
 T = TypeVar("T")
 
@@ -59,8 +60,13 @@ class _Flavour:
 
     name: str
     list_tables: str
-    begin_snapshot: str
     begin_write: str
+    begin_read_session: str | None
+    """Opens the one read-only snapshot a source is read in, if the database can hold one
+    without holding up its writers (PostgreSQL)."""
+    begin_read: str | None
+    """Otherwise, opens a short read transaction around each operation (SQLite, where a long
+    read would keep writers, google-adk's or adk-store's in the same file, from committing)."""
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
@@ -77,8 +83,9 @@ class _Flavour:
 class _Sqlite(_Flavour):
     name = "sqlite"
     list_tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
-    begin_snapshot = "BEGIN"
     begin_write = "BEGIN IMMEDIATE"
+    begin_read_session = None
+    begin_read = "BEGIN"
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
         return "SELECT name FROM pragma_table_info(:table)", {"table": table}
@@ -93,8 +100,9 @@ class _Postgres(_Flavour):
     list_tables = (
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
     )
-    begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
     begin_write = "BEGIN"
+    begin_read_session = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    begin_read = None
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
         return (
@@ -182,14 +190,43 @@ def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any
     return f"sqlite+aiosqlite:///{path}", {}
 
 
+class _ConnectionSetup:
+    """How adk-store's connector opens a google-adk database: one held connection, set up
+    read-only for a source."""
+
+    pool_layout = PoolLayout()
+
+    def __init__(self, flavour: _Flavour, options: dict[str, Any], *, read_only: bool):
+        self.name = flavour.name
+        self._flavour = flavour
+        self._options = options
+        self._read_only = read_only
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        if not self._read_only:
+            return
+        if self._flavour.name == "sqlite":
+            await connection.execute("PRAGMA query_only = ON")
+        if self._flavour.begin_read_session is not None:
+            await connection.execute(self._flavour.begin_read_session)
+
+    def is_alive(self, connection: Connection) -> bool:
+        return True
+
+    def database_options(self, pool_size: int) -> dict[str, Any]:
+        return self._options
+
+
 class AdkDatabase:
-    """One connection to a google-adk session database, usable under asyncio and trio.
+    """A connection to a google-adk session database, usable under asyncio and trio.
 
     >>> async with AdkDatabase("sessions.db", read_only=True) as source:
     ...     kind = await source.kind()
 
-    Opened ``read_only``, the connection reads one snapshot and can write nothing.
-    Otherwise :meth:`run_write` runs an operation in its own write transaction.
+    Opened ``read_only``, the connection can write nothing. Otherwise :meth:`run_write` runs
+    an operation in its own write transaction. It runs on adk-store's own connector (the
+    loop bridge and held connection the core uses), which reports driver errors as
+    :class:`~adk_store.DatabaseError`.
     """
 
     def __init__(self, location: str, *, read_only: bool) -> None:
@@ -197,18 +234,14 @@ class AdkDatabase:
         self.location = location
         self.read_only = read_only
         self.flavour: _Flavour = _Postgres() if url.startswith("postgresql") else _Sqlite()
-        self._database = databases.Database(url, **options)
-        self._bridge: LoopBridge | None = None
-        self._connection: Connection | None = None
+        setup = _ConnectionSetup(self.flavour, options, read_only=read_only)
+        self._connector = Connector(url, setup, pool_size=1, on_open=None)
 
     async def __aenter__(self) -> AdkDatabase:
-        self._bridge = open_bridge()
         try:
-            await self._run_raw("open", self._open)
-        except BaseException:
-            await self._bridge.aclose()
-            self._bridge = None
-            raise
+            await self._connector.open()
+        except DatabaseError as error:
+            raise DatabaseError(f"{self.location}: {error}") from error.__cause__
         return self
 
     async def __aexit__(
@@ -217,74 +250,34 @@ class AdkDatabase:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        bridge, self._bridge = self._bridge, None
-        if bridge is None:
-            return
-        try:
-            await bridge.run(self._close)
-        finally:
-            await bridge.aclose()
-
-    async def _open(self) -> None:
-        await self._database.connect()
-        connection = self._database.connection()
-        await connection.__aenter__()
-        self._connection = connection
-        if self.read_only:
-            if self.flavour.name == "sqlite":
-                await connection.execute("PRAGMA query_only = ON")
-            await connection.execute(self.flavour.begin_snapshot)
-
-    async def _close(self) -> None:
-        connection, self._connection = self._connection, None
-        try:
-            if connection is not None:
-                if self.read_only:
-                    await connection.execute("ROLLBACK")
-                await connection.__aexit__(None, None, None)
-        finally:
-            await self._database.disconnect()
-
-    async def _run_raw(self, what: str, operation: Callable[[], Awaitable[T]]) -> T:
-        if self._bridge is None:
-            raise AdkStoreError(f"{self.location}: the database is not open")
-        try:
-            return await self._bridge.run(operation)
-        except AdkStoreError:
-            raise
-        except Exception as error:
-            raise DatabaseError(
-                f"{what} on {self.location} failed: {type(error).__name__}: {error}"
-            ) from error
+        await self._connector.close()
 
     async def run(self, what: str, operation: Callable[[Connection], Awaitable[T]]) -> T:
-        """Run ``operation(connection)`` on the database's loop; driver errors become
-        :class:`~adk_store.DatabaseError` naming ``what``."""
-
-        async def on_connection() -> T:
-            if self._connection is None:
-                raise AdkStoreError(f"{self.location}: the database is closed")
-            return await operation(self._connection)
-
-        return await self._run_raw(what, on_connection)
+        """Run ``operation(connection)``, reading consistently. ``what`` names the operation
+        (``google_adk.<what>`` in traces and errors)."""
+        begin = self.flavour.begin_read if self.read_only else None
+        return await self._call(what, begin, operation)
 
     async def run_write(self, what: str, operation: Callable[[Connection], Awaitable[T]]) -> T:
         """:meth:`run` inside one write transaction: committed if ``operation`` returns,
         rolled back if it raises."""
         if self.read_only:
             raise AdkStoreError(f"{self.location} is open read-only")
+        return await self._call(what, self.flavour.begin_write, operation)
 
-        async def in_transaction(connection: Connection) -> T:
-            await connection.execute(self.flavour.begin_write)
-            try:
-                result = await operation(connection)
-            except BaseException:
-                await connection.execute("ROLLBACK")
-                raise
-            await connection.execute("COMMIT")
-            return result
+    async def _call(
+        self, what: str, begin: str | None, operation: Callable[[Connection], Awaitable[T]]
+    ) -> T:
+        async def on_pool(pool: ConnectionPool) -> T:
+            async with pool.writer() as connection:
+                if begin is None:
+                    return await operation(connection)
+                return await _in_transaction(connection, begin, operation)
 
-        return await self.run(what, in_transaction)
+        try:
+            return await self._connector.call(f"google_adk.{what}", on_pool)
+        except DatabaseError as error:
+            raise DatabaseError(f"{self.location}: {error}") from error.__cause__
 
     async def kind(self) -> StoreKind | None:
         """Which google-adk layout the database holds; ``None`` when it has no google-adk
@@ -325,7 +318,7 @@ class AdkDatabase:
                 f"(columns: {', '.join(sorted(columns))})"
             )
 
-        return await self.run("detecting the google-adk schema", detect)
+        return await self.run("detect_schema", detect)
 
     async def columns(self, table: str) -> frozenset[str]:
         """The column names of ``table``."""
@@ -334,7 +327,24 @@ class AdkDatabase:
         async def read(connection: Connection) -> frozenset[str]:
             return frozenset(row[0] for row in await fetch(connection, query, values))
 
-        return await self.run(f"listing the columns of {table}", read)
+        return await self.run("list_columns", read)
+
+
+async def _in_transaction(
+    connection: Connection, begin: str, operation: Callable[[Connection], Awaitable[T]]
+) -> T:
+    """``operation`` in a transaction opened by ``begin``: committed when it returns, rolled
+    back when it raises or is cancelled."""
+    await connection.execute(begin)
+    try:
+        result = await operation(connection)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await connection.execute("ROLLBACK")
+        raise
+    with anyio.CancelScope(shield=True):
+        await connection.execute("COMMIT")
+    return result
 
 
 async def fetch(
@@ -342,4 +352,5 @@ async def fetch(
 ) -> list[Sequence[Any]]:
     """The rows of ``query`` as tuples of the driver's values."""
     rows = await connection.fetch_all(query, dict(values) if values else None)
-    return [row_values(row) for row in rows]
+    # A record's ``_mapping`` is the driver's row, which iterates over its values.
+    return [tuple(getattr(row, "_mapping", row)) for row in rows]

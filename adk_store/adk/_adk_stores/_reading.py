@@ -10,16 +10,15 @@ google-adk.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from databases.core import Connection
 from google.adk.events import Event as AdkEvent
 from google.adk.events import EventActions as AdkEventActions
 from google.genai import types
 from pydantic import BaseModel, ValidationError
 
-from ..._records import AppStateRecord, SessionRecord, UserStateRecord
+from ... import AppStateRecord, SessionRecord, UserStateRecord
+from ..._runtime import Connection
 from .._convert import event_to_core
 from ._database import (
     AdkDatabase,
@@ -33,9 +32,8 @@ from ._database import (
 from ._unpickler import load_actions
 
 
-@dataclass(frozen=True, order=True)
-class SessionKey:
-    """Names one session."""
+class SessionName(NamedTuple):
+    """The key of one session in a google-adk database."""
 
     app_name: str
     user_id: str
@@ -108,17 +106,17 @@ class AdkStoreReader:
             columns = ("event_data",)
         return cls(database, kind, columns)
 
-    async def session_keys(self, app_name: str | None) -> list[SessionKey]:
+    async def session_keys(self, app_name: str | None) -> list[SessionName]:
         """Every session (of ``app_name``, or of every app), sorted."""
         query, values = _where_app("SELECT app_name, user_id, id FROM sessions", app_name)
 
-        async def read(connection: Connection) -> list[SessionKey]:
+        async def read(connection: Connection) -> list[SessionName]:
             rows = await fetch(connection, f"{query} ORDER BY app_name, user_id, id", values)
-            return [SessionKey(*row) for row in rows]
+            return [SessionName(*row) for row in rows]
 
-        return await self.database.run("listing sessions", read)
+        return await self.database.run("list_sessions", read)
 
-    async def session(self, key: SessionKey) -> SessionRecord | None:
+    async def session(self, key: SessionName) -> SessionRecord | None:
         """One session with its state, times and every event in google-adk's order."""
         values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
 
@@ -138,9 +136,9 @@ class AdkStoreReader:
                 events=[event_to_core(self._event(row, key)) for row in event_rows],
             )
 
-        return await self.database.run(f"reading {key}", read)
+        return await self.database.run("read_session", read)
 
-    async def check_session(self, key: SessionKey) -> None:
+    async def check_session(self, key: SessionName) -> None:
         """Read a session's events as google-adk would, raising on any that cannot be read
         (a refused pickle, a document google-adk's ``Event`` rejects)."""
         values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
@@ -149,7 +147,7 @@ class AdkStoreReader:
             for row in await fetch(connection, self._events_query(), values):
                 self._event(row, key)
 
-        await self.database.run(f"reading {key}", check)
+        await self.database.run("check_session", check)
 
     def _events_query(self) -> str:
         order = "timestamp, rowid" if self.kind is StoreKind.SQLITE_SERVICE else "timestamp, id"
@@ -158,7 +156,7 @@ class AdkStoreReader:
             f"AND user_id = :user_id AND session_id = :session_id ORDER BY {order}"
         )
 
-    def _event(self, row: Sequence[Any], key: SessionKey) -> AdkEvent:
+    def _event(self, row: Sequence[Any], key: SessionName) -> AdkEvent:
         try:
             if self.kind is StoreKind.SQLITE_SERVICE:
                 return AdkEvent.model_validate_json(row[0])
@@ -179,7 +177,7 @@ class AdkStoreReader:
                 for app, state in rows
             ]
 
-        return await self.database.run("reading app state", read)
+        return await self.database.run("read_app_states", read)
 
     async def user_states(self, app_name: str | None) -> list[UserStateRecord]:
         """The user-scope state of every user (of ``app_name``, or of every app)."""
@@ -196,7 +194,7 @@ class AdkStoreReader:
                 for app, user, state in rows
             ]
 
-        return await self.database.run("reading user state", read)
+        return await self.database.run("read_user_states", read)
 
 
 def _where_app(query: str, app_name: str | None) -> tuple[str, dict[str, Any]]:
@@ -220,7 +218,7 @@ def _json_event(event_id: str, invocation_id: str, timestamp: Any, event_data: A
     )
 
 
-def _legacy_event(row: dict[str, Any], key: SessionKey) -> AdkEvent:
+def _legacy_event(row: dict[str, Any], key: SessionName) -> AdkEvent:
     """A v0 event, from one column per field and its pickled actions."""
     where = f"event {row['id']!r} of {key}"
     fields: dict[str, Any] = {

@@ -37,7 +37,7 @@ import google.adk.tools.tool_confirmation
 import google.genai.types
 from pydantic import BaseModel
 
-from ..._errors import AdkStoreError
+from ... import AdkStoreError
 
 _MODEL_MODULE_PREFIXES = ("google.adk.", "google.genai.", "fastapi.openapi.")
 

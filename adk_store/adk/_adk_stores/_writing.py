@@ -20,15 +20,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from databases.core import Connection
 from google.adk.events import Event as AdkEvent
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect as SqlalchemyDialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from ..._errors import InvalidArgumentError
-from ..._models import Event, JsonDict
-from ..._records import AppStateRecord, SessionRecord, UserStateRecord
+from ... import AppStateRecord, Event, InvalidArgumentError, SessionRecord, UserStateRecord
+from ..._runtime import Connection
 from .._convert import event_from_core
 from ._database import (
     SCHEMA_VERSION_KEY,
@@ -39,7 +37,7 @@ from ._database import (
     naive_utc,
 )
 from ._database import json_object as read_json_object
-from ._reading import SessionKey
+from ._reading import SessionName
 
 KEY_LENGTH = 128
 """google-adk's width for app names, user ids, session ids and event ids."""
@@ -143,7 +141,7 @@ class AdkStoreWriter:
         kind = await database.kind()
         writer = cls(database)
         if kind is None:
-            await database.run_write("creating google-adk's tables", writer._create_tables)
+            await database.run_write("create_tables", writer._create_tables)
         elif kind is not StoreKind.DATABASE_V1:
             raise InvalidArgumentError(
                 f"{database.location} is a {kind}; sessions are written only into "
@@ -167,7 +165,7 @@ class AdkStoreWriter:
         The app and user state rows google-adk expects beside every session are created
         (empty) when missing.
         """
-        key = SessionKey(record.app_name, record.user_id, record.id)
+        key = SessionName(record.app_name, record.user_id, record.id)
         session_row = self._session_row(record, key)
         event_rows = [
             self._event_row(record, event, moment)
@@ -212,9 +210,9 @@ class AdkStoreWriter:
                 )
             return Outcome.COPIED
 
-        return await self.database.run_write(f"writing {key}", write)
+        return await self.database.run_write("write_session", write)
 
-    def _session_row(self, record: SessionRecord, key: SessionKey) -> dict[str, Any]:
+    def _session_row(self, record: SessionRecord, key: SessionName) -> dict[str, Any]:
         for name, value in (
             ("app name", key.app_name),
             ("user id", key.user_id),
@@ -268,7 +266,7 @@ class AdkStoreWriter:
             ),
         )
 
-    async def _stored_session(self, connection: Connection, key: SessionKey) -> Any:
+    async def _stored_session(self, connection: Connection, key: SessionName) -> Any:
         values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
         rows = await fetch(
             connection,
@@ -319,7 +317,7 @@ class AdkStoreWriter:
         )
 
     async def _write_state(
-        self, table: str, key: dict[str, str], state: JsonDict, where: str
+        self, table: str, key: dict[str, str], state: dict[str, Any], where: str
     ) -> Outcome:
         for value in key.values():
             _check_width(value, KEY_LENGTH, where)
@@ -351,7 +349,7 @@ class AdkStoreWriter:
             )
             return Outcome.COPIED
 
-        return await self.database.run_write(f"writing {where}", write)
+        return await self.database.run_write("write_state", write)
 
 
 def _ordering_times(events: Sequence[Event]) -> list[datetime.datetime]:
