@@ -260,6 +260,13 @@ async def view_sessions(service: BaseSessionService) -> dict[tuple[str, str, str
     return views
 
 
+async def view_sessions_of(url: str) -> dict[tuple[str, str, str], SessionView]:
+    """``view_sessions`` through google-adk's ``DatabaseSessionService`` on ``url`` (call it
+    under asyncio)."""
+    async with DatabaseSessionService(url) as service:
+        return await view_sessions(service)
+
+
 def adk_view(kind: str, location: str) -> dict[tuple[str, str, str], SessionView]:
     """``view_sessions`` through google-adk's own service for the source."""
 

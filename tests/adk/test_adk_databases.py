@@ -422,6 +422,29 @@ async def test_exporting_again_copies_nothing(
     assert second.conflicts == []
 
 
+def _append_with_google_adk(target: str, key: tuple[str, str, str]) -> sources.SessionView:
+    """Append one event to a session through google-adk's own service; the session after."""
+    import asyncio
+
+    from google.adk.events import Event, EventActions
+    from google.adk.sessions import DatabaseSessionService
+
+    app_name, user_id, session_id = key
+
+    async def append() -> sources.SessionView:
+        async with DatabaseSessionService(target) as service:
+            session = await service.get_session(
+                app_name=app_name, user_id=user_id, session_id=session_id
+            )
+            assert session is not None
+            await service.append_event(
+                session, Event(author="user", actions=EventActions(state_delta={"user:after": 1}))
+            )
+        return (await sources.view_sessions_of(target))[key]
+
+    return asyncio.run(append())
+
+
 @pytest.mark.parametrize("adk_source", [_source_param("sqlite-service", "sqlite")], indirect=True)
 async def test_google_adk_keeps_working_on_an_exported_database(
     adk_source: AdkSource,
@@ -433,36 +456,32 @@ async def test_google_adk_keeps_working_on_an_exported_database(
     await import_adk(adk_source.location, db_url)
     target = await _target_url(db_kind, tmp_path, request)
     await export_adk(db_url, target)
-    app_name, user_id, session_id = sorted(adk_source.view)[0]
+    key = sorted(adk_source.view)[0]
 
-    def append_with_google_adk() -> int:
-        import asyncio
+    after = await anyio.to_thread.run_sync(_append_with_google_adk, target, key)
 
-        from google.adk.events import Event, EventActions
-        from google.adk.sessions import DatabaseSessionService
+    assert len(after.events) == len(adk_source.view[key].events) + 1
+    assert after.state["user:after"] == 1
 
-        async def append() -> int:
-            async with DatabaseSessionService(target) as service:
-                session = await service.get_session(
-                    app_name=app_name, user_id=user_id, session_id=session_id
-                )
-                assert session is not None
-                await service.append_event(
-                    session,
-                    Event(author="user", actions=EventActions(state_delta={"user:after": 1})),
-                )
-                again = await service.get_session(
-                    app_name=app_name, user_id=user_id, session_id=session_id
-                )
-                assert again is not None
-                assert again.state["user:after"] == 1
-                return len(again.events)
 
-        return asyncio.run(append())
+@pytest.mark.parametrize("adk_source", [_source_param("v1", "sqlite")], indirect=True)
+@pytest.mark.databases("sqlite")
+async def test_a_session_google_adk_changed_after_export_is_reported_and_kept(
+    adk_source: AdkSource, db_url: str, tmp_path: Path
+) -> None:
+    await import_adk(adk_source.location, db_url)
+    target = f"sqlite+aiosqlite:///{tmp_path / 'exported.db'}"
+    await export_adk(db_url, target)
+    app_name, user_id, session_id = key = sorted(adk_source.view)[0]
+    changed = await anyio.to_thread.run_sync(_append_with_google_adk, target, key)
 
-    events_after = await anyio.to_thread.run_sync(append_with_google_adk)
+    report = await export_adk(db_url, target)
 
-    assert events_after == len(adk_source.view[(app_name, user_id, session_id)].events) + 1
+    assert report.sessions == 0
+    assert f"the state of user {user_id!r} in app {app_name!r}" in report.conflicts[0]
+    assert f"session {session_id!r} of user {user_id!r}" in report.conflicts[1]
+    assert len(report.conflicts) == 2
+    assert (await _exported_view(target))[key] == changed
 
 
 @pytest.mark.parametrize("adk_source", [_source_param("v0", "sqlite")], indirect=True)
