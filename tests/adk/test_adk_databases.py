@@ -344,6 +344,29 @@ async def test_an_unknown_google_adk_schema_version_is_refused(
         await import_adk(str(future), db_url)
 
 
+@pytest.mark.parametrize("adk_source", [_source_param("v0", "sqlite")], indirect=True)
+@pytest.mark.databases("sqlite")
+async def test_file_names_with_url_characters_are_read_where_they_are(
+    adk_source: AdkSource, db_url: str, tmp_path: Path
+) -> None:
+    folder = anyio.Path(tmp_path / "a b#c")
+    await folder.mkdir()
+    odd = folder / "sessions %20?.db"
+    await odd.write_bytes(
+        await anyio.Path(adk_source.adk_location.split(":///", 1)[1]).read_bytes()
+    )
+
+    report = await import_adk(str(odd), db_url)
+
+    assert report.sessions == len(adk_source.view)
+    assert [entry.name async for entry in folder.iterdir()] == ["sessions %20?.db"]
+    # Beside the folder, only the destination store (db_url) was created.
+    assert sorted([entry.name async for entry in anyio.Path(tmp_path).iterdir()]) == [
+        "a b#c",
+        "sessions.db",
+    ]
+
+
 @pytest.mark.databases("sqlite")
 async def test_a_missing_source_file_is_refused_and_not_created(
     tmp_path: Path, db_url: str

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import anyio
 
@@ -61,9 +61,9 @@ class _Flavour:
     name: str
     list_tables: str
     begin_write: str
-    begin_read_session: str | None
-    """Opens the one read-only snapshot a source is read in, if the database can hold one
-    without holding up its writers (PostgreSQL)."""
+    read_only_setup: tuple[str, ...]
+    """Makes a source's connection unable to write. On PostgreSQL it also opens the one
+    snapshot the whole source is read in (a long read holds up no writer there)."""
     begin_read: str | None
     """Otherwise, opens a short read transaction around each operation (SQLite, where a long
     read would keep writers, google-adk's or adk-store's in the same file, from committing)."""
@@ -84,7 +84,7 @@ class _Sqlite(_Flavour):
     name = "sqlite"
     list_tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
     begin_write = "BEGIN IMMEDIATE"
-    begin_read_session = None
+    read_only_setup = ("PRAGMA query_only = ON",)
     begin_read = "BEGIN"
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
@@ -101,7 +101,7 @@ class _Postgres(_Flavour):
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
     )
     begin_write = "BEGIN"
-    begin_read_session = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    read_only_setup = ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",)
     begin_read = None
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
@@ -168,8 +168,7 @@ def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str,
     if family in {"postgresql", "postgres"}:
         return f"postgresql+asyncpg://{rest}", {"min_size": 1, "max_size": 1}
     if family == "sqlite":
-        path = rest[1:] if rest.startswith("/") else rest
-        path = path.split("?", 1)[0]
+        path = unquote((rest[1:] if rest.startswith("/") else rest).split("?", 1)[0])
         if path in {"", ":memory:"}:
             raise InvalidArgumentError(
                 f"{location!r} names an in-memory database: give a file path or a URL to a file"
@@ -182,12 +181,14 @@ def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str,
 
 
 def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any]]:
+    """``databases`` decodes the URL's path once; a ``file:`` URI is decoded once more by
+    SQLite. Quoting as many times keeps any file name (spaces, ``%``, ``?``, ``#``) intact."""
     path = path.expanduser().resolve()
     if read_only:
         if not path.is_file():
             raise InvalidArgumentError(f"no SQLite database at {str(path)!r}")
-        return f"sqlite+aiosqlite:///file:{quote(str(path))}?mode=ro", {"uri": True}
-    return f"sqlite+aiosqlite:///{path}", {}
+        return f"sqlite+aiosqlite:///file:{quote(quote(str(path)))}?mode=ro", {"uri": True}
+    return f"sqlite+aiosqlite:///{quote(str(path))}", {}
 
 
 class _ConnectionSetup:
@@ -203,12 +204,9 @@ class _ConnectionSetup:
         self._read_only = read_only
 
     async def prepare_connection(self, connection: Connection) -> None:
-        if not self._read_only:
-            return
-        if self._flavour.name == "sqlite":
-            await connection.execute("PRAGMA query_only = ON")
-        if self._flavour.begin_read_session is not None:
-            await connection.execute(self._flavour.begin_read_session)
+        if self._read_only:
+            for statement in self._flavour.read_only_setup:
+                await connection.execute(statement)
 
     def is_alive(self, connection: Connection) -> bool:
         return True

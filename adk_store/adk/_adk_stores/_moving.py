@@ -29,7 +29,7 @@ from ._database import AdkDatabase
 from ._reading import AdkStoreReader, SessionName
 from ._writing import AdkStoreWriter, Outcome
 
-Progress = Callable[[int, "int | None"], None]
+ProgressCallback = Callable[[int, "int | None"], None]
 """Called after each session with the number done so far and the total (``None`` when not
 known in advance)."""
 
@@ -54,7 +54,7 @@ class TransferReport:
     conflicts: list[str] = field(default_factory=list)
     """Items the destination holds with other content (left as they were), one line each."""
 
-    def count(self, outcome: Outcome, record: StoredRecord) -> None:
+    def _count(self, outcome: Outcome, record: StoredRecord) -> None:
         """Record the outcome of copying one item."""
         if outcome is Outcome.UNCHANGED:
             self.unchanged += 1
@@ -95,7 +95,7 @@ async def import_adk(
     *,
     app_name: str | None = None,
     dry_run: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> TransferReport:
     """Copy a google-adk session database into adk-store.
 
@@ -125,13 +125,13 @@ async def import_adk(
                     progress(done, steps)
         async with _adk_store(destination, dry_run=dry_run) as service:
             for app_state in app_states:
-                report.count(await _import_app_state(service, app_state, dry_run), app_state)
+                report._count(await _import_app_state(service, app_state, dry_run), app_state)
             for user_state in user_states:
-                report.count(await _import_user_state(service, user_state, dry_run), user_state)
+                report._count(await _import_user_state(service, user_state, dry_run), user_state)
             for done, key in enumerate(keys, start=steps - len(keys) + 1):
                 record = await reader.session(key)
                 if record is not None:
-                    report.count(await _import_session(service, record, dry_run), record)
+                    report._count(await _import_session(service, record, dry_run), record)
                 if progress is not None:
                     progress(done, steps)
     return report
@@ -219,7 +219,7 @@ async def export_adk(
     target: str,
     *,
     app_name: str | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> TransferReport:
     """Copy adk-store's sessions and app and user state into a google-adk v1 database.
 
@@ -238,11 +238,11 @@ async def export_adk(
         done = 0
         async for record in service.export_records(app_name=app_name):
             if isinstance(record, AppStateRecord):
-                report.count(await writer.write_app_state(record), record)
+                report._count(await writer.write_app_state(record), record)
             elif isinstance(record, UserStateRecord):
-                report.count(await writer.write_user_state(record), record)
+                report._count(await writer.write_user_state(record), record)
             else:
-                report.count(await writer.write_session(record), record)
+                report._count(await writer.write_session(record), record)
                 done += 1
                 if progress is not None:
                     progress(done, total)
