@@ -31,6 +31,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote, unquote
 
 import anyio
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect as SqlalchemyDialect
 
 from ... import AdkStoreError, DatabaseError, InvalidArgumentError
 from ..._runtime import Connection, ConnectionPool, Connector, PoolLayout
@@ -67,6 +69,10 @@ class _Flavour:
     begin_read: str | None
     """Otherwise, opens a short read transaction around each operation (SQLite, where a long
     read would keep writers, google-adk's or adk-store's in the same file, from committing)."""
+    has_sqlite_service_files: bool
+    """Whether google-adk's ``SqliteSessionService`` layout can occur (SQLite only)."""
+    sqlalchemy: SqlalchemyDialect
+    """Compiles the DDL of google-adk's tables."""
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
         raise NotImplementedError
@@ -86,6 +92,8 @@ class _Sqlite(_Flavour):
     begin_write = "BEGIN IMMEDIATE"
     read_only_setup = ("PRAGMA query_only = ON",)
     begin_read = "BEGIN"
+    has_sqlite_service_files = True
+    sqlalchemy = sqlite.dialect()
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
         return "SELECT name FROM pragma_table_info(:table)", {"table": table}
@@ -103,6 +111,8 @@ class _Postgres(_Flavour):
     begin_write = "BEGIN"
     read_only_setup = ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",)
     begin_read = None
+    has_sqlite_service_files = False
+    sqlalchemy = postgresql.dialect()  # type: ignore[no-untyped-call]
 
     def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
         return (
@@ -309,7 +319,7 @@ class AdkDatabase:
             columns = {row[0] for row in await fetch(connection, query, values)}
             if "actions" in columns and "event_data" not in columns:
                 return StoreKind.DATABASE_V0
-            if "event_data" in columns and self.flavour.name == "sqlite":
+            if "event_data" in columns and self.flavour.has_sqlite_service_files:
                 return StoreKind.SQLITE_SERVICE
             raise SourceFormatError(
                 f"{self.location}: its 'events' table is not one google-adk writes "

@@ -21,8 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from google.adk.events import Event as AdkEvent
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect as SqlalchemyDialect
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ... import AppStateRecord, Event, InvalidArgumentError, SessionRecord, UserStateRecord
@@ -128,11 +127,6 @@ class AdkStoreWriter:
 
     def __init__(self, database: AdkDatabase) -> None:
         self.database = database
-        self._sqlalchemy: SqlalchemyDialect = (
-            postgresql.dialect()  # type: ignore[no-untyped-call]
-            if database.flavour.name == "postgresql"
-            else sqlite.dialect()
-        )
 
     @classmethod
     async def open(cls, database: AdkDatabase) -> AdkStoreWriter:
@@ -150,10 +144,11 @@ class AdkStoreWriter:
         return writer
 
     async def _create_tables(self, connection: Connection) -> None:
+        dialect = self.database.flavour.sqlalchemy
         for table in _TABLES:
-            await connection.execute(str(CreateTable(table).compile(dialect=self._sqlalchemy)))
+            await connection.execute(str(CreateTable(table).compile(dialect=dialect)))
             for index in table.indexes:
-                await connection.execute(str(CreateIndex(index).compile(dialect=self._sqlalchemy)))
+                await connection.execute(str(CreateIndex(index).compile(dialect=dialect)))
         await connection.execute(
             'INSERT INTO adk_internal_metadata ("key", value) VALUES (:key, :value)',
             {"key": SCHEMA_VERSION_KEY, "value": "1"},
