@@ -190,6 +190,14 @@ def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str,
     )
 
 
+def is_missing_sqlite_file(location: str) -> bool:
+    """Whether ``location`` names a SQLite file that does not exist (yet)."""
+    url, _ = database_location(location, read_only=False)
+    if not url.startswith("sqlite"):
+        return False
+    return not Path(unquote(url.split(":///", 1)[1])).exists()
+
+
 def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any]]:
     """``databases`` decodes the URL's path once; a ``file:`` URI is decoded once more by
     SQLite. Quoting as many times keeps any file name (spaces, ``%``, ``?``, ``#``) intact."""

@@ -25,7 +25,7 @@ from ... import (
     schema_version,
 )
 from .._service import AdkSessionService
-from ._database import AdkDatabase
+from ._database import AdkDatabase, is_missing_sqlite_file
 from ._reading import AdkStoreReader, SessionName
 from ._writing import AdkStoreWriter, Outcome
 
@@ -148,7 +148,7 @@ async def _adk_store(
     if isinstance(destination, SessionService):
         yield destination
         return
-    if dry_run and await schema_version(destination) == 0:
+    if dry_run and (is_missing_sqlite_file(destination) or await schema_version(destination) == 0):
         yield None
         return
     async with SessionService(destination, pool_size=2) as service:
