@@ -85,6 +85,14 @@ class Dialect:
     def is_unique_violation(self, error: BaseException) -> bool:
         raise NotImplementedError
 
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Run one compiled INSERT for every row of ``rows`` (imports), in as few round
+        trips as the driver allows."""
+        for row in rows:
+            await connection.execute(statement, row)
+
     # -- connections -------------------------------------------------------------------------
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Any
@@ -177,6 +178,15 @@ class PostgresDialect(Dialect):
             return _JSON_STRING_OR_BIG_FLOAT.sub(_spell_out_big_float, json_text)
         return json_text
 
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # asyncpg pipelines executemany; it takes $n parameters, not :name ones.
+        positional, names = _positional_parameters(statement)
+        await connection.raw_connection.executemany(
+            positional, [tuple(row[name] for name in names) for row in rows]
+        )
+
     def is_unique_violation(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == "23505"
 
@@ -202,3 +212,19 @@ class PostgresDialect(Dialect):
 def _typed(name: str, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     # In a SELECT list a parameter has no column to take its type from.
     return sa.cast(sa.bindparam(name), column.type)
+
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@functools.lru_cache(maxsize=16)
+def _positional_parameters(statement: str) -> tuple[str, tuple[str, ...]]:
+    """``statement`` with ``:name`` parameters as asyncpg's ``$n``, and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return _NAMED_PARAMETER.sub(number, statement), tuple(names)
