@@ -15,13 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ._codec import (
-    RowCodec,
-    SharedStateJson,
-    events_from_rows,
-    revision_from_row,
-    session_from_row,
-)
+from ._codec import RowCodec, SharedStateJson, revision_from_row
 from ._errors import (
     EventExistsError,
     InvalidArgumentError,
@@ -110,14 +104,18 @@ def prepare_append(
 
 
 async def write_append(
-    connection: Connection, append: PreparedAppend, dialect: Dialect, statements: Statements
+    connection: Connection,
+    append: PreparedAppend,
+    dialect: Dialect,
+    statements: Statements,
+    codec: RowCodec,
 ) -> AppendOutcome:
     """Store the event and apply its deltas; raise if the session is missing or (unless
     stale appends are allowed) has moved on since the caller loaded it."""
     revision = await _append_if_current(connection, append, dialect, statements)
     if revision is not None:
         return AppendOutcome(revision, [], None)
-    return await _append_after_the_others(connection, append, dialect, statements)
+    return await _append_after_the_others(connection, append, dialect, statements, codec)
 
 
 async def _append_if_current(
@@ -155,7 +153,11 @@ async def _append_if_current(
 
 
 async def _append_after_the_others(
-    connection: Connection, append: PreparedAppend, dialect: Dialect, statements: Statements
+    connection: Connection,
+    append: PreparedAppend,
+    dialect: Dialect,
+    statements: Statements,
+    codec: RowCodec,
 ) -> AppendOutcome:
     """The general append, in a transaction: it also reads back what a stale caller missed."""
     expected = append.expected_revision
@@ -190,7 +192,9 @@ async def _append_after_the_others(
         )
         stored_row = await connection.fetch_one(statements.select_session, append.key)
         assert stored_row is not None, "the session row was just updated in this transaction"
-    return AppendOutcome(revision, events_from_rows(missed), session_from_row(stored_row, []))
+    return AppendOutcome(
+        revision, codec.events_from_rows(missed), codec.session_from_row(stored_row, [])
+    )
 
 
 def bring_up_to_date(

@@ -1,8 +1,9 @@
 """Objects to row values and rows back to objects: the only place either happens.
 
 Going in, :class:`RowCodec` turns events and state deltas into the values a statement binds
-(JSON text as the dialect must receive it). Coming out, ``*_from_row`` functions turn the rows
-the statements return into :class:`Session` and :class:`Event` objects and state dicts.
+(text and JSON as the dialect must receive them). Coming out, its ``*_from_row`` methods turn
+the rows the statements return into :class:`Session` and :class:`Event` objects and state
+dicts, undoing what the dialect did to store them (NUL on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -40,10 +41,6 @@ def dumps(value: Any, where: str) -> str:
         raise StateSerializationError(where, str(error) or type(error).__name__) from None
     _check_encodable(text, where)
     return text
-
-
-def loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
 
 
 def _check_encodable(text: str, where: str) -> None:
@@ -103,7 +100,7 @@ class RowCodec:
                         f"event {event.id!r}: {name} must be a str, not {type(text).__name__}"
                     )
                 _check_encodable(text, f"event {event.id!r} {name}")
-                self._dialect.check_text(text, f"event {event.id!r} {name}")
+                text = self._dialect.encode_text(text)
             values[name] = text
         where = f"event {event.id!r}"
         values["content"] = (
@@ -118,6 +115,105 @@ class RowCodec:
         # into a str, and the event would no longer read back as it was appended.
         check_json_value(value, where)
         return self._dialect.adapt_json(dumps(value, where), where)
+
+    # -- rows to objects ---------------------------------------------------------------------
+
+    def events_from_rows(self, rows: Sequence[Any]) -> list[Event]:
+        """:class:`Event` objects from rows in ``EVENT_COLUMNS`` order.
+
+        The three JSON columns of every row are parsed in one ``json.loads`` call over a single
+        array: the parser's per-call cost, not the text, dominates for typical events.
+        """
+        values = [row_values(row) for row in rows]
+        if not values:
+            return []
+        documents = json.loads(
+            self._dialect.restore_json(
+                "["
+                + ",".join(
+                    f"{'null' if row[8] is None else row[8]},{row[9]},{row[10]}" for row in values
+                )
+                + "]"
+            )
+        )
+        if self._dialect.restores_text:
+            values = [self._restore_text_columns(row) for row in values]
+        return [
+            _event(row, documents[3 * index], documents[3 * index + 1], documents[3 * index + 2])
+            for index, row in enumerate(values)
+        ]
+
+    def _restore_text_columns(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        restore = self._dialect.restore_text
+        return (
+            *row[:2],
+            *(None if text is None else restore(text) for text in row[2:5]),
+            row[5],
+            *(None if text is None else restore(text) for text in row[6:8]),
+            *row[8:],
+        )
+
+    def session_from_row(self, row: Sequence[Any], events: list[Event]) -> Session:
+        """A :class:`Session` from a row of ``Statements.select_session``'s columns."""
+        (
+            app_name,
+            user_id,
+            session_id,
+            session_state,
+            revision,
+            update_time,
+            app_state,
+            user_state,
+            create_time,
+        ) = row_values(row)
+        return Session(
+            id=session_id,
+            app_name=app_name,
+            user_id=user_id,
+            state=merge_scopes(
+                self.state_from_value(app_state),
+                self.state_from_value(user_state),
+                self.state_from_value(session_state),
+            ),
+            events=events,
+            last_update_time=update_time,
+            revision=revision,
+            create_time=create_time,
+        )
+
+    def state_from_value(self, text: str | None) -> JsonDict:
+        """A state dict from a stored state column; ``{}`` when there is no row."""
+        return {} if text is None else dict(json.loads(self._dialect.restore_json(text)))
+
+    def scopes_from_row(self, row: Sequence[Any]) -> tuple[JsonDict, JsonDict]:
+        """The app and user state of a ``Statements.select_scopes`` row."""
+        app_state, user_state = row_values(row)
+        return self.state_from_value(app_state), self.state_from_value(user_state)
+
+    def session_record_from_row(self, row: Sequence[Any], events: list[Event]) -> SessionRecord:
+        """A :class:`SessionRecord` from a row of ``StoreStatements.sessions_page``'s columns."""
+        app_name, user_id, session_id, session_state, _revision, create_time, update_time = (
+            row_values(row)
+        )
+        return SessionRecord(
+            app_name=app_name,
+            user_id=user_id,
+            id=session_id,
+            state=self.state_from_value(session_state),
+            create_time=create_time,
+            update_time=update_time,
+            events=events,
+        )
+
+    def app_state_record_from_row(self, row: Sequence[Any]) -> AppStateRecord:
+        app_name, state = row_values(row)
+        return AppStateRecord(app_name=app_name, state=self.state_from_value(state))
+
+    def user_state_record_from_row(self, row: Sequence[Any]) -> UserStateRecord:
+        app_name, user_id, state = row_values(row)
+        return UserStateRecord(
+            app_name=app_name, user_id=user_id, state=self.state_from_value(state)
+        )
 
 
 def _actions_dict(actions: EventActions) -> JsonDict:
@@ -157,26 +253,6 @@ def row_values(row: Any) -> tuple[Any, ...]:
     return tuple(getattr(row, "_mapping", row))
 
 
-def events_from_rows(rows: Sequence[Any]) -> list[Event]:
-    """:class:`Event` objects from rows in ``EVENT_COLUMNS`` order.
-
-    The three JSON columns of every row are parsed in one ``json.loads`` call over a single
-    array: the parser's per-call cost, not the text, dominates for typical events.
-    """
-    values = [row_values(row) for row in rows]
-    if not values:
-        return []
-    documents = json.loads(
-        "["
-        + ",".join(f"{'null' if row[8] is None else row[8]},{row[9]},{row[10]}" for row in values)
-        + "]"
-    )
-    return [
-        _event(row, documents[3 * index], documents[3 * index + 1], documents[3 * index + 2])
-        for index, row in enumerate(values)
-    ]
-
-
 def _event(
     row: tuple[Any, ...], content: JsonDict | None, actions: JsonDict, extra_fields: JsonDict
 ) -> Event:
@@ -206,74 +282,10 @@ def _split_modelled(stored: JsonDict, modelled: Container[str]) -> tuple[JsonDic
     return known, {name: value for name, value in stored.items() if name not in modelled}
 
 
-def session_from_row(row: Sequence[Any], events: list[Event]) -> Session:
-    """A :class:`Session` from a row of ``Statements.select_session``'s columns."""
-    (
-        app_name,
-        user_id,
-        session_id,
-        session_state,
-        revision,
-        update_time,
-        app_state,
-        user_state,
-        create_time,
-    ) = row_values(row)
-    return Session(
-        id=session_id,
-        app_name=app_name,
-        user_id=user_id,
-        state=merge_scopes(
-            loads(app_state) or {}, loads(user_state) or {}, json.loads(session_state)
-        ),
-        events=events,
-        last_update_time=update_time,
-        revision=revision,
-        create_time=create_time,
-    )
-
-
-def state_from_value(text: str | None) -> JsonDict:
-    """A state dict from a stored state column; ``{}`` when there is no row."""
-    return {} if text is None else dict(json.loads(text))
-
-
-def scopes_from_row(row: Sequence[Any]) -> tuple[JsonDict, JsonDict]:
-    """The app and user state of a ``Statements.select_scopes`` row."""
-    app_state, user_state = row_values(row)
-    return state_from_value(app_state), state_from_value(user_state)
-
-
 def revision_from_row(row: Sequence[Any]) -> tuple[int, float]:
     """The revision and create time of a ``Statements.select_revision`` row."""
     revision, create_time = row_values(row)
     return int(revision), create_time
-
-
-def session_record_from_row(row: Sequence[Any], events: list[Event]) -> SessionRecord:
-    """A :class:`SessionRecord` from a row of ``StoreStatements.sessions_page``'s columns."""
-    app_name, user_id, session_id, session_state, _revision, create_time, update_time = row_values(
-        row
-    )
-    return SessionRecord(
-        app_name=app_name,
-        user_id=user_id,
-        id=session_id,
-        state=json.loads(session_state),
-        create_time=create_time,
-        update_time=update_time,
-        events=events,
-    )
-
-
-def app_state_record_from_row(row: Sequence[Any]) -> AppStateRecord:
-    app_name, state = row_values(row)
-    return AppStateRecord(app_name=app_name, state=state_from_value(state))
-
-
-def user_state_record_from_row(row: Sequence[Any]) -> UserStateRecord:
-    app_name, user_id, state = row_values(row)
-    return UserStateRecord(app_name=app_name, user_id=user_id, state=state_from_value(state))
 
 
 def session_key_from_row(row: Sequence[Any]) -> SessionKey:

@@ -11,13 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._codec import (
-    app_state_record_from_row,
-    events_from_rows,
-    row_values,
-    session_record_from_row,
-    user_state_record_from_row,
-)
+from ._codec import RowCodec, row_values
 from ._records import SessionRecord, StoredRecord
 from ._runtime import Connection
 from ._statements import Statements
@@ -59,6 +53,7 @@ async def read_page(
     walk: ExportWalk,
     sql: Statements,
     store_sql: StoreStatements,
+    codec: RowCodec,
     page_size: int = PAGE_SIZE,
 ) -> list[StoredRecord]:
     """The next page of ``walk``, which moves on past it (to the next table at a page's end)."""
@@ -79,13 +74,13 @@ async def read_page(
     records: list[StoredRecord] = []
     for row in rows:
         if walk.table == "sessions":
-            session = await _session_record(connection, row, sql)
+            session = await _session_record(connection, row, sql, codec)
             if session is not None:
                 records.append(session)
         elif walk.table == "user_states":
-            records.append(user_state_record_from_row(row))
+            records.append(codec.user_state_record_from_row(row))
         else:
-            records.append(app_state_record_from_row(row))
+            records.append(codec.app_state_record_from_row(row))
     if len(rows) == page_size:
         walk.after = tuple(row_values(rows[-1])[: len(names)])
     else:
@@ -103,7 +98,7 @@ def _next_table(walk: ExportWalk) -> None:
 
 
 async def _session_record(
-    connection: Connection, row: Any, sql: Statements
+    connection: Connection, row: Any, sql: Statements, codec: RowCodec
 ) -> SessionRecord | None:
     """The session of a page row with its events; ``None`` if it was deleted since."""
     app_name, user_id, session_id, _state, revision, create_time, _update_time = row_values(row)
@@ -115,4 +110,4 @@ async def _session_record(
     event_rows = await connection.fetch_all(sql.select_events, values)
     if revision and not event_rows:
         return None
-    return session_record_from_row(row, events_from_rows(event_rows))
+    return codec.session_record_from_row(row, codec.events_from_rows(event_rows))

@@ -48,6 +48,11 @@ def prepare_session_import(record: SessionRecord, codec: RowCodec) -> SessionImp
         "create_time": _time(record.create_time, f"{where} create_time"),
         "update_time": _time(record.update_time, f"{where} update_time"),
     }
+    seen: set[str] = set()
+    for event in record.events:
+        if event.id in seen:
+            raise EventExistsError(*names, event.id)
+        seen.add(event.id)
     event_values = [
         {**key, **codec.event_values(event), "seq": seq}
         for seq, event in enumerate(record.events, start=1)
@@ -72,15 +77,8 @@ async def write_session_import(
                 values["app_name"], values["user_id"], values["session_id"]
             ) from None
         raise
-    for values in prepared.event_values:
-        try:
-            await connection.execute(sql.insert_event, values)
-        except Exception as error:
-            if dialect.is_unique_violation(error):
-                raise EventExistsError(
-                    values["app_name"], values["user_id"], values["session_id"], values["id"]
-                ) from None
-            raise
+    if prepared.event_values:
+        await dialect.insert_rows(connection, sql.insert_event, prepared.event_values)
 
 
 def _time(value: object, name: str) -> float:

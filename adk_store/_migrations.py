@@ -119,6 +119,7 @@ async def upgrade(
     async with write_transaction(connection, dialect.begin_write):
         if dialect.schema_lock is not None:
             await connection.execute(dialect.schema_lock)
+        await dialect.prepare_migrations(connection)
         found = await stored_version(connection, dialect, statements)
         _refuse_newer(found, target)
         if 0 < found < target and not upgrade_older:

@@ -15,14 +15,7 @@ from typing import Any
 
 from . import _migrations
 from ._append import bring_up_to_date, merge_shared_state, prepare_append, write_append
-from ._codec import (
-    RowCodec,
-    events_from_rows,
-    revision_from_row,
-    scopes_from_row,
-    session_from_row,
-    state_from_value,
-)
+from ._codec import RowCodec, revision_from_row
 from ._errors import DatabaseError, SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
 from ._runtime import Connection, ConnectionPool, Connector, Database, write_transaction
@@ -71,6 +64,9 @@ class SessionService(StoreOperations):
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
     * ``sqlite_synchronous``: SQLite's ``synchronous`` PRAGMA (``"NORMAL"`` or ``"FULL"``).
+    * ``schema``: on PostgreSQL, the schema (namespace) that holds every adk-store table, the
+      version table and the migration lock, created when missing; services with different
+      schemas share a database without seeing each other's data. Refused on SQLite.
 
     Store-wide operations (``status``, ``export_records``, ``import_session``, ``prune``, …)
     are described in :class:`StoreOperations`.
@@ -85,6 +81,7 @@ class SessionService(StoreOperations):
         allow_stale_appends: bool = False,
         sqlite_busy_timeout: float = 30.0,
         sqlite_synchronous: str = "NORMAL",
+        schema: str | None = None,
     ) -> None:
         check_pool_size(pool_size)
         url = database if isinstance(database, str) else str(database.url)
@@ -93,6 +90,7 @@ class SessionService(StoreOperations):
             SqliteOptions(
                 busy_timeout_ms=int(sqlite_busy_timeout * 1000), synchronous=sqlite_synchronous
             ),
+            schema=schema,
         )
         self._statements = Statements(self._dialect)
         self._store_statements = StoreStatements(self._dialect)
@@ -188,7 +186,7 @@ class SessionService(StoreOperations):
                 assert row is not None
                 return row
 
-        app_state, user_state = scopes_from_row(
+        app_state, user_state = self._codec.scopes_from_row(
             await self._connector.call("create_session", create, app_name=app_name)
         )
         return Session(
@@ -226,7 +224,7 @@ class SessionService(StoreOperations):
                     row = await connection.fetch_one(sql.select_session, key)
                     if row is None:
                         return None
-                    session = session_from_row(row, [])
+                    session = self._codec.session_from_row(row, [])
                     if recent == 0 or session.revision == 0:
                         return session
                     values: dict[str, Any] = {
@@ -242,7 +240,7 @@ class SessionService(StoreOperations):
                     # No rows: none selected, or the session was deleted (and perhaps created
                     # again) since its row was read; then read it again.
                     if rows or await self._still_there(connection, key, session):
-                        session.events = events_from_rows(rows)
+                        session.events = self._codec.events_from_rows(rows)
                         if recent is not None:
                             session.events.reverse()
                         return session
@@ -295,7 +293,7 @@ class SessionService(StoreOperations):
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
             async with pool.reader() as connection:
                 rows = await connection.fetch_all(query, values)
-            sessions = [session_from_row(row, []) for row in rows]
+            sessions = [self._codec.session_from_row(row, []) for row in rows]
             next_token = None
             if limit is not None and len(sessions) > limit:
                 del sessions[limit:]
@@ -349,7 +347,9 @@ class SessionService(StoreOperations):
 
         async def append(pool: ConnectionPool) -> None:
             async with pool.writer() as connection:
-                outcome = await write_append(connection, prepared, self._dialect, self._statements)
+                outcome = await write_append(
+                    connection, prepared, self._dialect, self._statements, self._codec
+                )
             # Recorded here, with no await after the commit: a caller cancelled once the
             # commit was under way still finds its session matching what was stored.
             bring_up_to_date(session, event, prepared, outcome)
@@ -379,7 +379,7 @@ class SessionService(StoreOperations):
             async with pool.reader() as connection:
                 return await connection.fetch_val(query, values)
 
-        return state_from_value(
+        return self._codec.state_from_value(
             await self._connector.call(what, fetch, app_name=values["app_name"])
         )
 

@@ -237,8 +237,4 @@ class Statements:
         )
 
     def _sql(self, statement: sa.ClauseElement) -> str:
-        return str(
-            statement.compile(
-                dialect=self._dialect.sqlalchemy, compile_kwargs={"render_postcompile": True}
-            )
-        )
+        return self._dialect.compile(statement)

@@ -100,7 +100,9 @@ class StoreOperations:
 
         async def page(pool: ConnectionPool) -> list[StoredRecord]:
             async with pool.reader() as connection:
-                return await read_page(connection, walk, self._statements, self._store_statements)
+                return await read_page(
+                    connection, walk, self._statements, self._store_statements, self._codec
+                )
 
         while not walk.done:
             for record in await self._connector.call("export_records", page, app_name=app_name):

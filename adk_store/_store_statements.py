@@ -139,11 +139,7 @@ class StoreStatements:
         return pages
 
     def _sql(self, statement: sa.ClauseElement) -> str:
-        return str(
-            statement.compile(
-                dialect=self._dialect.sqlalchemy, compile_kwargs={"render_postcompile": True}
-            )
-        )
+        return self._dialect.compile(statement)
 
 
 def _status_query() -> sa.Select[Any]:

@@ -51,6 +51,26 @@ def check_id(value: object, name: str) -> None:
             raise InvalidArgumentError(f"{name} {value!r} contains a lone surrogate") from None
 
 
+MAX_SCHEMA_NAME_BYTES = 63
+"""PostgreSQL truncates longer identifiers."""
+
+
+def check_schema_name(schema: object) -> None:
+    """Raise unless ``schema`` can name a PostgreSQL schema exactly (it is quoted as given)."""
+    if not isinstance(schema, str) or not schema:
+        raise InvalidArgumentError(f"schema must be a non-empty str or None, not {schema!r}")
+    encoded = schema.encode("utf-8", "surrogatepass")
+    if (
+        "\x00" in schema
+        or len(encoded) > MAX_SCHEMA_NAME_BYTES
+        or encoded != schema.encode("utf-8", "replace")
+    ):
+        raise InvalidArgumentError(
+            f"schema {schema[:70]!r} cannot name a PostgreSQL schema: at most "
+            f"{MAX_SCHEMA_NAME_BYTES} bytes of UTF-8, without NUL or lone surrogates"
+        )
+
+
 def check_session_key(app_name: object, user_id: object, session_id: object) -> None:
     check_id(app_name, "app_name")
     check_id(user_id, "user_id")

@@ -251,7 +251,13 @@ async def test_hot_queries_are_index_scans_without_a_sort(
 ) -> None:
     statements = Statements(service._dialect)
     sql = planned_sql(statements, name)
-    candidates = {"app_name": "a", "user_id": "u", "session_id": "s", **PLANNED_QUERIES[name]}
+    candidates = {
+        "app_name": "a",
+        "user_id": "u",
+        "session_id": "s",
+        "created": 1.0,
+        **PLANNED_QUERIES[name],
+    }
     values = {key: value for key, value in candidates.items() if f":{key}" in sql}
     postgres = service.dialect_name == "postgresql"
 

@@ -15,9 +15,10 @@ from adk_store._state import merge_scopes, split_state_delta
 
 _apps = itertools.count()
 
-# Text both databases store: no lone surrogates (not UTF-8), no NUL (PostgreSQL refuses it).
+# Text both databases store: anything but lone surrogates (not UTF-8); NUL and U+0001 (its
+# escape on PostgreSQL) are drawn often.
 storable_text = st.text(
-    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+    alphabet=st.characters(exclude_categories=("Cs",)) | st.sampled_from("\x00\x01")
 )
 json_values = st.recursive(
     st.none()
@@ -31,7 +32,12 @@ json_values = st.recursive(
     ),
     max_leaves=6,
 )
-keys = st.sampled_from(["a", "b", "app:a", "app:b", "user:a", "user:b", "temp:a", "app:"])
+keys = st.sampled_from(
+    [
+        *("a", "b", "app:a", "app:b", "user:a", "user:b", "temp:a", "app:"),
+        *("a\x00", "a\x01", "a\x010", "app:a\x00", "user:\x00", "user:\x010"),
+    ]
+)
 deltas = st.dictionaries(keys, json_values, max_size=4)
 
 

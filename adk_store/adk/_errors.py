@@ -16,7 +16,14 @@ import adk_store
 
 
 class SessionExistsError(adk_store.SessionExistsError, AlreadyExistsError):
-    """``create_session`` got the id of an existing session (google-adk's AlreadyExistsError)."""
+    """``create_session`` got the id of an existing session (google-adk's AlreadyExistsError).
+
+    The message starts with google-adk's own sentence for it.
+    """
+
+    def __init__(self, app_name: str, user_id: str, session_id: str) -> None:
+        super().__init__(app_name, user_id, session_id)
+        self.args = (f"Session with id {session_id} already exists: {self.args[0]}",)
 
 
 class EventExistsError(adk_store.EventExistsError, AlreadyExistsError):
@@ -58,7 +65,14 @@ class StaleSessionError(adk_store.StaleSessionError, AdkStaleSessionError):
 
 
 class SessionNotFoundError(adk_store.SessionNotFoundError, AdkSessionNotFoundError):
-    """``append_event`` named a session that is not stored (google-adk's SessionNotFoundError)."""
+    """``append_event`` named a session that is not stored (google-adk's SessionNotFoundError).
+
+    The message starts with google-adk's own sentence for it.
+    """
+
+    def __init__(self, app_name: str, user_id: str, session_id: str) -> None:
+        super().__init__(app_name, user_id, session_id)
+        self.args = (f"Session {session_id} not found: {self.args[0]}",)
 
 
 def as_adk_error(error: adk_store.AdkStoreError) -> adk_store.AdkStoreError:

@@ -73,12 +73,13 @@ class AdkSessionService(BaseSessionService):
         allow_stale_appends: bool = False,
         sqlite_busy_timeout: float = 30.0,
         sqlite_synchronous: str = "NORMAL",
+        schema: str | None = None,
         event_type: type[AdkEvent] = AdkEvent,
     ) -> None:
         if isinstance(database, SessionService):
-            options = (create_schema, pool_size, allow_stale_appends)
+            options = (create_schema, pool_size, allow_stale_appends, schema)
             sqlite_options = (sqlite_busy_timeout, sqlite_synchronous)
-            if options != (False, 5, False) or sqlite_options != (30.0, "NORMAL"):
+            if options != (False, 5, False, None) or sqlite_options != (30.0, "NORMAL"):
                 raise InvalidArgumentError(
                     "options configure a SessionService this service creates; pass them to "
                     "the SessionService you hand over instead"
@@ -93,6 +94,7 @@ class AdkSessionService(BaseSessionService):
                 allow_stale_appends=allow_stale_appends,
                 sqlite_busy_timeout=sqlite_busy_timeout,
                 sqlite_synchronous=sqlite_synchronous,
+                schema=schema,
             )
             self._owns_core = True
         self._event_type = event_type

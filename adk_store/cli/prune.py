@@ -46,7 +46,9 @@ def prune(url: str | None, older_than: timedelta, app_name: str | None, dry_run:
 
                 def report(batch: Sequence[SessionKey]) -> None:
                     for key in batch:
-                        click.echo(
+                        # print(), not click.echo: on a terminal the progress bar's console
+                        # takes over sys.stdout and keeps these lines above the bar.
+                        print(
                             f"{verb} session {key.session_id} of user {key.user_id} in app "
                             f"{key.app_name} (last update {utc_time(key.update_time)})"
                         )

@@ -27,10 +27,31 @@ class Dialect:
     """Compiles our Core statements (named parameters, for ``databases``)."""
     schema_lock: str | None = None
     """Serialises schema creation across processes (inside the write transaction)."""
+    schema: str | None = None
+    """The database schema (namespace) holding adk-store's tables; ``None`` for the
+    connection's default."""
     table_exists: str
     """A query with parameter ``:name`` that returns a row when that table exists."""
 
     # -- SQL building ------------------------------------------------------------------------
+
+    def compile(self, statement: sa.ClauseElement) -> str:
+        """SQL text with ``:name`` parameters for ``statement``, its tables in :attr:`schema`."""
+        options: dict[str, Any] = {}
+        if self.schema is not None:
+            options = {
+                "schema_translate_map": {None: self.schema},
+                "render_schema_translate": True,
+            }
+        return str(
+            statement.compile(
+                dialect=self.sqlalchemy, compile_kwargs={"render_postcompile": True}, **options
+            )
+        )
+
+    async def prepare_migrations(self, connection: Connection) -> None:
+        """Run inside the migration transaction, after :attr:`schema_lock`: make the DDL of
+        ``migrations/`` land in :attr:`schema`."""
 
     def insert(self, table: sa.Table) -> Any:
         """An INSERT that supports ``on_conflict_do_update``."""
@@ -72,18 +93,42 @@ class Dialect:
 
     # -- values ------------------------------------------------------------------------------
 
-    def check_text(self, text: str, where: str) -> None:
-        """Raise if the database cannot store ``text`` in a TEXT column."""
+    restores_text = False
+    """Whether text read back must go through :meth:`restore_text` and :meth:`restore_json`
+    (``False`` when the database stores every text as it is)."""
+
+    def encode_text(self, text: str) -> str:
+        """``text`` as this database stores it in a TEXT column (:meth:`restore_text` undoes
+        it)."""
+        return text
+
+    def restore_text(self, text: str) -> str:
+        """The text :meth:`encode_text` was given, from what the database stored."""
+        return text
 
     def adapt_json(self, json_text: str, where: str) -> str:
-        """``json_text`` as this database must receive it to give back the same values.
+        """``json_text`` as this database must receive it to give back the same values
+        (:meth:`restore_json` undoes what reading back does not).
 
         Raises :class:`StateSerializationError` if the database cannot store it at all.
         """
         return json_text
 
+    def restore_json(self, json_text: str) -> str:
+        """The JSON text :meth:`adapt_json` was given (up to formatting), from what the
+        database returns."""
+        return json_text
+
     def is_unique_violation(self, error: BaseException) -> bool:
         raise NotImplementedError
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Run one compiled INSERT for every row of ``rows`` (imports), in as few round
+        trips as the driver allows."""
+        for row in rows:
+            await connection.execute(statement, row)
 
     # -- connections -------------------------------------------------------------------------
 

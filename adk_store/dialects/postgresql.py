@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 from decimal import Decimal
 from typing import Any
@@ -11,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.sql.elements import ColumnElement
 
-from .._errors import StateSerializationError
+from .._errors import DatabaseError
 from .._runtime import Connection, run_to_completion
 from .._schema import (
     EVENT_COLUMNS,
@@ -24,7 +26,16 @@ from .._schema import (
 )
 from .base import Dialect
 
-_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+NUL_ESCAPE = "\x01"
+"""PostgreSQL cannot store NUL (U+0000) in TEXT or JSONB. adk-store stores NUL as U+0001 "0",
+and U+0001 itself as U+0001 "1", in text columns and in every JSON string (keys included);
+text holding neither character is stored unchanged."""
+
+_NUL_OR_ESCAPE = re.compile("[\x00\x01]")
+_ESCAPED = re.compile("\x01([01])")
+_JSON_NUL_OR_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u000([01])")
+"""``\\u0000`` or ``\\u0001`` in JSON text, not preceded by an escaping backslash."""
+_JSON_ESCAPED = re.compile(r"(?<!\\)((?:\\\\)*)\\u0001([01])")
 _JSON_STRING_OR_BIG_FLOAT = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?e\+\d+')
 
 
@@ -49,17 +60,46 @@ class PostgresDialect(Dialect):
     # adk-store holds defaults to READ COMMITTED (one-statement appends run in an implicit
     # transaction), and explicit write transactions say so too.
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
-    schema_lock = "SELECT pg_advisory_xact_lock(4242424242)"
-    # Read from the catalog table, not through to_regclass: a lookup that found nothing before
-    # the schema lock was taken may be cached and not see the tables another process created
-    # meanwhile.
-    table_exists = (
-        "SELECT 1 FROM pg_catalog.pg_tables "
-        "WHERE schemaname = current_schema() AND tablename = :name"
-    )
 
-    def __init__(self) -> None:
+    def __init__(self, schema: str | None = None) -> None:
         self.sqlalchemy = PGDialect(paramstyle="named")  # type: ignore[no-untyped-call]
+        self.schema = schema
+        self.schema_lock = f"SELECT pg_advisory_xact_lock({_schema_lock_key(schema)})"
+        # Read from the catalog table, not through to_regclass: a lookup that found nothing
+        # before the schema lock was taken may be cached and not see the tables another process
+        # created meanwhile.
+        where = "current_schema()" if schema is None else self._literal(schema)
+        self.table_exists = (
+            f"SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = {where} AND tablename = :name"
+        )
+
+    def _literal(self, text: str) -> str:
+        return str(
+            sa.literal(text, sa.Text).compile(
+                dialect=self.sqlalchemy, compile_kwargs={"literal_binds": True}
+            )
+        )
+
+    async def prepare_migrations(self, connection: Connection) -> None:
+        if self.schema is None:
+            return
+        quoted = self.sqlalchemy.identifier_preparer.quote(self.schema)
+        exists = await connection.fetch_val(
+            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = :schema",
+            {"schema": self.schema},
+        )
+        if exists is None:
+            try:
+                await connection.execute(f"CREATE SCHEMA {quoted}")
+            except Exception as error:
+                if getattr(error, "sqlstate", None) == "42501":
+                    raise DatabaseError(
+                        f"cannot create schema {self.schema!r}: this role may not create schemas "
+                        f"in the database; create it once as its owner (CREATE SCHEMA {quoted} "
+                        "AUTHORIZATION <this role>)"
+                    ) from error
+                raise
+        await connection.execute(f"SET LOCAL search_path TO {quoted}")
 
     def insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table)
@@ -164,17 +204,39 @@ class PostgresDialect(Dialect):
         revision = await run_to_completion(connection.fetch_val(statement, values))
         return None if revision is None else int(revision)
 
-    def check_text(self, text: str, where: str) -> None:
-        if "\x00" in text:
-            raise StateSerializationError(where, "PostgreSQL cannot store NUL characters in text")
+    restores_text = True
+
+    def encode_text(self, text: str) -> str:
+        if "\x00" in text or NUL_ESCAPE in text:
+            return _NUL_OR_ESCAPE.sub(lambda found: NUL_ESCAPE + str(ord(found.group())), text)
+        return text
+
+    def restore_text(self, text: str) -> str:
+        if NUL_ESCAPE in text:
+            return _ESCAPED.sub(lambda found: chr(int(found.group(1))), text)
+        return text
 
     def adapt_json(self, json_text: str, where: str) -> str:
-        if "\\u0000" in json_text and _JSON_NUL.search(json_text):
-            raise StateSerializationError(
-                where, "PostgreSQL cannot store NUL characters (\\u0000) in JSONB"
-            )
+        if "\\u000" in json_text:
+            # JSON text spells NUL and U+0001 as \u0000 and \u0001: both become \u0001
+            # followed by the digit, as in text columns.
+            json_text = _JSON_NUL_OR_ESCAPE.sub(r"\1\\u0001\2", json_text)
         if "e+" in json_text:
             return _JSON_STRING_OR_BIG_FLOAT.sub(_spell_out_big_float, json_text)
+        return json_text
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # asyncpg pipelines executemany; it takes $n parameters, not :name ones.
+        positional, names = _positional_parameters(statement)
+        await connection.raw_connection.executemany(
+            positional, [tuple(row[name] for name in names) for row in rows]
+        )
+
+    def restore_json(self, json_text: str) -> str:
+        if "\\u0001" in json_text:
+            return _JSON_ESCAPED.sub(_restore_json_escape, json_text)
         return json_text
 
     def is_unique_violation(self, error: BaseException) -> bool:
@@ -199,6 +261,34 @@ class PostgresDialect(Dialect):
         return {"min_size": 1, "max_size": pool_size}
 
 
+def _schema_lock_key(schema: str | None) -> int:
+    """The advisory lock that serialises migrations of one schema (a signed 64-bit key)."""
+    if schema is None:
+        return 4242424242
+    digest = hashlib.blake2b(f"adk-store schema {schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _restore_json_escape(found: re.Match[str]) -> str:
+    return found.group(1) + ("\\u0000" if found.group(2) == "0" else "\\u0001")
+
+
 def _typed(name: str, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     # In a SELECT list a parameter has no column to take its type from.
     return sa.cast(sa.bindparam(name), column.type)
+
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@functools.lru_cache(maxsize=16)
+def _positional_parameters(statement: str) -> tuple[str, tuple[str, ...]]:
+    """``statement`` with ``:name`` parameters as asyncpg's ``$n``, and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return _NAMED_PARAMETER.sub(number, statement), tuple(names)

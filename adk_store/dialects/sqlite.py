@@ -112,6 +112,12 @@ class SqliteDialect(Dialect):
             raise
         return int(values["expected"]) + 1
 
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # sqlite3 binds the compiled statement's :name parameters itself, all in one call.
+        await connection.raw_connection.executemany(statement, rows)
+
     def is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 

@@ -12,6 +12,7 @@ from google.adk.errors.session_not_found_error import (
 from google.adk.events import Event, EventActions
 from google.adk.sessions import Session
 from google.adk.sessions.base_session_service import GetSessionConfig
+from google.genai import types
 
 import adk_store
 from adk_store.adk import AdkSessionService, session_service_factory
@@ -42,6 +43,8 @@ async def test_duplicate_id_raises_adk_already_exists(adk_service: AdkSessionSer
     with pytest.raises(AlreadyExistsError) as caught:
         await adk_service.create_session(app_name=APP, user_id="u1", session_id="s1")
     assert isinstance(caught.value, adk_store.SessionExistsError)
+    assert str(caught.value).startswith("Session with id s1 already exists")
+    assert "user 'u1' in app 'app'" in str(caught.value)
 
 
 async def test_append_applies_adk_in_memory_side_effects(adk_service: AdkSessionService) -> None:
@@ -180,8 +183,10 @@ async def test_append_to_a_missing_session_raises_adk_not_found(
     adk_service: AdkSessionService,
 ) -> None:
     ghost = Session(id="ghost", app_name=APP, user_id="u1")
-    with pytest.raises(AdkSessionNotFoundError):
+    with pytest.raises(AdkSessionNotFoundError) as caught:
         await adk_service.append_event(ghost, state_event({"k": 1}))
+    assert str(caught.value).startswith("Session ghost not found")
+    assert "user 'u1' in app 'app'" in str(caught.value)
     created = await adk_service.create_session(app_name=APP, user_id="u1")
     await adk_service.delete_session(app_name=APP, user_id="u1", session_id=created.id)
     with pytest.raises(AdkSessionNotFoundError):
@@ -296,3 +301,34 @@ async def test_empty_and_padded_ids_behave_as_in_google_adk(
     assert await adk_service.get_session(**key) is None
     remaining = await adk_service.list_sessions(app_name=APP, user_id="u1")
     assert [session.id for session in remaining.sessions] == ["order-42"]
+
+
+async def test_nul_in_events_and_state_reads_back_exactly(
+    adk_service: AdkSessionService,
+) -> None:
+    session = await adk_service.create_session(
+        app_name=APP, user_id="u1", state={"k\x00": "v\x00", "user:\x00": "\x01"}
+    )
+    event = state_event(
+        {"k\x00": "changed\x00", "app:a\x00": ["\x00", "\x01"]},
+        content=types.Content(
+            role="user",
+            parts=[
+                types.Part(text="read\x00binary"),
+                types.Part.from_function_response(
+                    name="read_file", response={"bytes\x00": "\x00\x01\x02"}
+                ),
+            ],
+        ),
+        error_message="nul\x00",
+    )
+    await adk_service.append_event(session, event)
+    loaded = await adk_service.get_session(app_name=APP, user_id="u1", session_id=session.id)
+    assert loaded is not None
+    assert [stored.model_dump() for stored in loaded.events] == [event.model_dump()]
+    assert loaded.state == {
+        "k\x00": "changed\x00",
+        "user:\x00": "\x01",
+        "app:a\x00": ["\x00", "\x01"],
+    }
+    assert loaded.state == session.state

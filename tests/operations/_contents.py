@@ -20,6 +20,8 @@ def varied_event(rng: random.Random, number: int) -> Event:
         parts.append({"function_call": {"name": "lookup", "args": {"q": "tides", "n": number}}})
     if number % 3 == 2:
         parts.append({"function_response": {"name": "lookup", "response": {"ok": True}}})
+    if number % 3 == 0:
+        parts.append({"text": "binary tool output: nul \x00 soh \x01 end"})
     delta: dict[str, object] = {
         "turns": number,
         "ratio": rng.choice([0.1, 1e16, 1e-7, -2.5, 3.0]),
@@ -41,6 +43,7 @@ def varied_event(rng: random.Random, number: int) -> Event:
         branch="root.helper" if number % 3 == 0 else None,
         custom_metadata={"k": "v"} if number % 2 else None,
         error_code="E1" if number == 2 else None,
+        error_message="failed at byte \x00" if number == 2 else None,
         extra={"future_field": {"b": 1, "a": None}} if number % 4 == 1 else {},
     )
 

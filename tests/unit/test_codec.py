@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from adk_store import Event, EventActions, InvalidArgumentError, StateSerializationError
-from adk_store._codec import (
-    RowCodec,
-    events_from_rows,
-    revision_from_row,
-    scopes_from_row,
-    session_from_row,
-    state_from_value,
-)
+from adk_store._codec import RowCodec, revision_from_row
 from adk_store._schema import EVENT_COLUMNS
 from adk_store._state import split_state_delta
 from adk_store.dialects import Dialect, PostgresDialect, SqliteOptions, dialect_for
@@ -45,7 +39,7 @@ def test_an_event_reads_back_as_it_was_written(dialect: Dialect) -> None:
         error_code="E1",
         extra={"output": {"x": [1, 2]}},
     )
-    (read,) = events_from_rows([_stored_row(codec, event, 1)])
+    (read,) = codec.events_from_rows([_stored_row(codec, event, 1)])
     assert read == event
 
 
@@ -53,8 +47,8 @@ def test_several_events_keep_their_order_and_empty_content(dialect: Dialect) -> 
     codec = RowCodec(dialect)
     written = [Event(author="user", content=None, timestamp=float(n)) for n in range(3)]
     rows = [_stored_row(codec, event, seq) for seq, event in enumerate(written, 1)]
-    assert events_from_rows(rows) == written
-    assert events_from_rows([]) == []
+    assert codec.events_from_rows(rows) == written
+    assert codec.events_from_rows([]) == []
 
 
 @pytest.mark.parametrize(
@@ -79,13 +73,35 @@ def test_values_json_cannot_hold_are_refused(dialect: Dialect) -> None:
         RowCodec(dialect).event_values(Event(content={"parts": ("a", "tuple")}))
 
 
-def test_postgresql_gets_big_floats_spelled_out_and_refuses_nul() -> None:
+def test_postgresql_gets_big_floats_spelled_out() -> None:
     codec = RowCodec(PostgresDialect())
     assert codec.state_json({"big": 1e16, "text": "1e+16"}, "state") == (
         '{"big":10000000000000000.0,"text":"1e+16"}'
     )
-    with pytest.raises(StateSerializationError, match="NUL"):
-        codec.state_json({"k": "a\x00b"}, "state")
+
+
+def test_postgresql_gets_nul_and_its_escape_encoded_and_other_text_unchanged() -> None:
+    codec = RowCodec(PostgresDialect())
+    assert codec.state_json({"k\x00": ["\x00", "\x01", "\\u0000", "é"]}, "state") == (
+        '{"k\\u00010":["\\u00010","\\u00011","\\\\u0000","é"]}'
+    )
+    plain = {"text": "no NUL here \\u0001", "n": 1}
+    assert codec.state_json(plain, "state") == json.dumps(
+        plain, ensure_ascii=False, separators=(",", ":")
+    )
+    assert codec.event_values(Event(author="a\x00\x01b"))["author"] == "a\x010\x011b"
+    assert codec.event_values(Event(author="plain"))["author"] == "plain"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "\x00", "\x01", "\x010", "\x011", "\x01\x01\x00\x00", "\\u0000\x00", "a\x01b"]
+)
+def test_every_text_reads_back_from_postgresql_encoding_exactly(text: str) -> None:
+    dialect = PostgresDialect()
+    codec = RowCodec(dialect)
+    assert dialect.restore_text(dialect.encode_text(text)) == text
+    state = {text: text, "k": [text, {text: text}]}
+    assert codec.state_from_value(codec.state_json(state, "state")) == state
 
 
 def test_shared_state_json_is_none_for_an_unchanged_scope(dialect: Dialect) -> None:
@@ -96,14 +112,15 @@ def test_shared_state_json_is_none_for_an_unchanged_scope(dialect: Dialect) -> N
 
 def test_a_session_row_becomes_a_session_with_merged_scopes() -> None:
     row = ("app", "u1", "s1", '{"k":1}', 4, 20.0, '{"a":2}', None, 10.0)
-    session = session_from_row(row, [])
+    session = RowCodec(PostgresDialect()).session_from_row(row, [])
     assert session.state == {"k": 1, "app:a": 2}
     assert (session.app_name, session.user_id, session.id) == ("app", "u1", "s1")
     assert (session.revision, session.last_update_time, session.create_time) == (4, 20.0, 10.0)
 
 
 def test_state_and_revision_rows() -> None:
-    assert state_from_value(None) == {}
-    assert state_from_value('{"a":[1]}') == {"a": [1]}
-    assert scopes_from_row((None, '{"b":true}')) == ({}, {"b": True})
+    codec = RowCodec(PostgresDialect())
+    assert codec.state_from_value(None) == {}
+    assert codec.state_from_value('{"a":[1]}') == {"a": [1]}
+    assert codec.scopes_from_row((None, '{"b":true}')) == ({}, {"b": True})
     assert revision_from_row((3, 1.5)) == (3, 1.5)
