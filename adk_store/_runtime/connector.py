@@ -83,6 +83,11 @@ class Connector:
         try:
             await bridge.run(self._connect)
         except BaseException as error:
+            if self._pool is not None:
+                # Opened after all: the caller was cancelled once the work was done.
+                self._bridge = bridge
+                raise
+            # ``_connect`` cleaned up after itself; nothing of this attempt is left.
             with anyio.CancelScope(shield=True):
                 await bridge.aclose()
             if isinstance(error, Exception) and not isinstance(error, AdkStoreError):
@@ -122,25 +127,39 @@ class Connector:
                 self._closing.set()
 
     async def _connect(self) -> None:
-        if not self._database.is_connected:
-            await self._database.connect()
-            self._connected_database = True
-        self._pool = ConnectionPool(
-            self._database,
-            self._setup.prepare_connection,
-            self._setup.is_alive,
-            size=self._pool_size,
-            layout=self._setup.pool_layout,
-        )
+        """Connect, then open and prepare the writer connection and run ``on_open``.
+
+        ``self._pool`` is set only once all of that succeeded. Whatever interrupts it,
+        cancellation included, undoes it completely (shielded) before it propagates: no
+        connection stays taken and the database is disconnected again if this connected it,
+        so the next attempt starts from scratch.
+        """
+        pool = None
         try:
+            if not self._database.is_connected:
+                # Shielded: a connect cancelled half-way leaves a pool nobody can close.
+                with anyio.CancelScope(shield=True):
+                    await self._database.connect()
+                self._connected_database = True
+            pool = ConnectionPool(
+                self._database,
+                self._setup.prepare_connection,
+                self._setup.is_alive,
+                size=self._pool_size,
+                layout=self._setup.pool_layout,
+            )
             # The writer connection is opened and prepared in every case, so that opening
             # checks that the database can be reached and set up.
-            async with self._pool.writer() as connection:
+            async with pool.writer() as connection:
                 if self._on_open is not None:
                     await self._on_open(connection)
         except BaseException:
-            await self._disconnect()
+            with anyio.CancelScope(shield=True):
+                if pool is not None:
+                    await pool.close()
+                await self._disconnect()
             raise
+        self._pool = pool
 
     async def _disconnect(self) -> None:
         if self._pool is not None:

@@ -332,3 +332,14 @@ async def test_nul_in_events_and_state_reads_back_exactly(
         "app:a\x00": ["\x00", "\x01"],
     }
     assert loaded.state == session.state
+
+
+@pytest.mark.databases("postgresql")
+async def test_the_adapter_keeps_its_tables_in_the_schema_it_is_given(db_url: str) -> None:
+    async with (
+        AdkSessionService(db_url, schema="agents") as in_schema,
+        AdkSessionService(db_url) as in_default,
+    ):
+        await in_schema.create_session(app_name=APP, user_id="u1", session_id="s")
+        assert await in_default.get_session(app_name=APP, user_id="u1", session_id="s") is None
+        assert await in_schema.get_session(app_name=APP, user_id="u1", session_id="s")
