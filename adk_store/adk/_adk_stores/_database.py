@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import enum
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -85,6 +86,12 @@ class _Flavour:
         """A naive UTC time as google-adk's DATETIME columns hold it."""
         raise NotImplementedError
 
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Run ``statement`` (with ``:name`` parameters) once per row, in one driver call."""
+        raise NotImplementedError
+
 
 class _Sqlite(_Flavour):
     name = "sqlite"
@@ -101,6 +108,12 @@ class _Sqlite(_Flavour):
     def time_param(self, moment: datetime.datetime) -> Any:
         # SQLAlchemy's SQLite DateTime, as google-adk's tables use it, stores this text.
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # sqlite3 binds :name parameters itself.
+        await connection.raw_connection.executemany(statement, rows)
 
 
 class _Postgres(_Flavour):
@@ -126,6 +139,24 @@ class _Postgres(_Flavour):
 
     def time_param(self, moment: datetime.datetime) -> Any:
         return moment
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # asyncpg takes $n parameters, and pipelines the rows.
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            names.append(match.group(1))
+            return f"${len(names)}"
+
+        positional = _NAMED_PARAMETER.sub(number, statement)
+        await connection.raw_connection.executemany(
+            positional, [tuple(row[name] for name in names) for row in rows]
+        )
+
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
 
 
 def naive_utc(timestamp: float) -> datetime.datetime:

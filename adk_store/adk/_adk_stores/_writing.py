@@ -197,7 +197,8 @@ class AdkStoreWriter:
                 },
             )
             if event_rows:
-                await connection.execute_many(
+                await flavour.insert_rows(
+                    connection,
                     "INSERT INTO events (id, app_name, user_id, session_id, invocation_id, "
                     "timestamp, event_data) VALUES (:id, :app_name, :user_id, :session_id, "
                     f":invocation_id, :timestamp, {flavour.json_param('event_data')})",
