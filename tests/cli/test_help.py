@@ -22,6 +22,8 @@ COMMANDS = [
     ["sessions", "delete"],
     ["export"],
     ["import"],
+    ["import-adk"],
+    ["export-adk"],
     ["prune"],
     ["backup"],
     ["demo"],
@@ -40,7 +42,8 @@ def test_help_shows_an_example(command: list[str]) -> None:
 def test_help_lists_every_command() -> None:
     listed = adk_store_command("--help").stdout
 
-    for name in ("init", "migrate", "status", "sessions", "export", "import", "prune", "backup"):
+    names = ("init", "migrate", "status", "sessions", "export", "import", "prune", "backup")
+    for name in (*names, "import-adk", "export-adk"):
         assert f"  {name} " in listed
 
 
