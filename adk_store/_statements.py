@@ -143,7 +143,9 @@ class Statements:
             .values(
                 state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=sa.bindparam("update_time"),
+                update_time=dialect.later_of(
+                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
+                ),
             )
             .returning(sessions.c.revision)
         )

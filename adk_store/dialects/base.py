@@ -57,6 +57,11 @@ class Dialect:
         """An INSERT that supports ``on_conflict_do_update``."""
         raise NotImplementedError
 
+    def later_of(self, column: Any, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The greater of ``column`` and ``value``: a session's update time never goes back."""
+        later: ColumnElement[Any] = sa.func.greatest(column, value)
+        return later
+
     def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
         """``column`` with the top-level keys of ``delta`` set (a JSON ``null`` is kept)."""
         raise NotImplementedError

@@ -123,7 +123,9 @@ class PostgresDialect(Dialect):
             .values(
                 state=self.merge_json(sessions.c.state, self.json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=sa.bindparam("update_time"),
+                update_time=self.later_of(
+                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
+                ),
             )
             .returning(sessions.c.revision)
             .cte("bumped")

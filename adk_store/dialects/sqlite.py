@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .._errors import AdkStoreError, InvalidArgumentError
 from .._runtime import Connection, PoolLayout, run_to_completion
-from .._schema import events
+from .._schema import events, session_key, sessions
 from .base import Dialect
 
 APPEND_REFUSED = "adk-store: session missing or moved on"
@@ -92,11 +92,24 @@ class SqliteDialect(Dialect):
     def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.func.adk_json_merge(column, delta)
 
+    def later_of(self, column: Any, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        later: ColumnElement[Any] = sa.func.max(column, value)  # SQLite's two-argument max
+        return later
+
     def one_statement_append(self) -> sa.ClauseElement:
-        """An insert into ``adk_appends``, whose INSTEAD OF trigger does the append."""
-        return sa.insert(appends).values(
-            {column.name: sa.bindparam(column.name) for column in appends.columns}
+        """An insert into ``adk_appends``, whose INSTEAD OF trigger does the append.
+
+        The trigger sets the session's update time to the row's; that row carries the later of
+        the event's timestamp and the stored update time, read under the statement's write lock.
+        """
+        values: dict[str, Any] = {
+            column.name: sa.bindparam(column.name) for column in appends.columns
+        }
+        stored = sa.select(sessions.c.update_time).where(session_key(sessions)).scalar_subquery()
+        values["update_time"] = self.later_of(
+            sa.bindparam("update_time"), sa.func.coalesce(stored, sa.bindparam("update_time"))
         )
+        return sa.insert(appends).values(values)
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
