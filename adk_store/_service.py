@@ -293,7 +293,7 @@ class SessionService:
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
             async with pool.reader() as connection:
                 rows = await connection.fetch_all(query, values)
-            sessions = [self._codec.session_from_row(row, []) for row in rows]
+            sessions = self._codec.sessions_from_rows(rows)
             next_token = None
             if limit is not None and len(sessions) > limit:
                 del sessions[limit:]
