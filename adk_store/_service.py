@@ -18,7 +18,14 @@ from ._append import bring_up_to_date, merge_shared_state, prepare_append, write
 from ._codec import RowCodec, revision_from_row
 from ._errors import DatabaseError, SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
-from ._runtime import Connection, ConnectionPool, Connector, Database, write_transaction
+from ._runtime import (
+    Connection,
+    ConnectionPool,
+    Connector,
+    Database,
+    run_to_completion,
+    write_transaction,
+)
 from ._state import merge_scopes, split_state_delta
 from ._statements import Statements
 from ._validate import (
@@ -179,22 +186,44 @@ class SessionService:
         shared = self._codec.shared_state_json(scoped, "state")
         sql = self._statements
 
+        def exists(error: Exception) -> Exception:
+            if self._dialect.is_unique_violation(error):
+                return SessionExistsError(app_name, user_id, session_id)
+            return error
+
+        async def create_in_one_statement(connection: Connection, statement: str) -> Any:
+            values = {
+                **key,
+                "session_state": session_state,
+                "now": now,
+                "update_time": now,
+                "app_state_delta": shared.app_json,
+                "user_state_delta": shared.user_json,
+            }
+            try:
+                # Autocommit: the statement is its own transaction (see _append).
+                return await run_to_completion(connection.fetch_one(statement, values))
+            except Exception as error:
+                raise exists(error) from None
+
         async def create(pool: ConnectionPool) -> Any:
-            async with pool.writer() as connection, self._write_transaction(connection):
-                try:
-                    await connection.execute(
-                        sql.insert_session, {**key, "session_state": session_state, "now": now}
+            async with pool.writer() as connection:
+                if sql.one_statement_create is not None:
+                    return await create_in_one_statement(connection, sql.one_statement_create)
+                async with self._write_transaction(connection):
+                    try:
+                        await connection.execute(
+                            sql.insert_session,
+                            {**key, "session_state": session_state, "now": now},
+                        )
+                    except Exception as error:
+                        raise exists(error) from None
+                    await merge_shared_state(connection, sql, key, shared, now)
+                    row = await connection.fetch_one(
+                        sql.select_scopes, {"app_name": app_name, "user_id": user_id}
                     )
-                except Exception as error:
-                    if self._dialect.is_unique_violation(error):
-                        raise SessionExistsError(app_name, user_id, session_id) from None
-                    raise
-                await merge_shared_state(connection, sql, key, shared, now)
-                row = await connection.fetch_one(
-                    sql.select_scopes, {"app_name": app_name, "user_id": user_id}
-                )
-                assert row is not None
-                return row
+                    assert row is not None
+                    return row
 
         app_state, user_state = self._codec.scopes_from_row(
             await self._connector.call("create_session", create)

@@ -174,6 +174,10 @@ class Statements:
             )
         )
 
+        create = dialect.one_statement_create()
+        self.one_statement_create = None if create is None else self._sql(create)
+        """See ``Dialect.one_statement_create``; ``None``: create in a transaction."""
+
         self.one_statement_append = self._sql(dialect.one_statement_append())
         """See ``Dialect.one_statement_append``; run it with ``run_one_statement_append``."""
 

@@ -80,6 +80,17 @@ class Dialect:
         """
         raise NotImplementedError
 
+    def one_statement_create(self) -> sa.ClauseElement | None:
+        """``create_session`` as one statement, or ``None`` to run it as a transaction.
+
+        It inserts the session (``:session_state``, created and updated ``:now``), merges
+        ``:app_state_delta`` and ``:user_state_delta`` (``NULL`` for none; updated
+        ``:update_time``), and returns one row: the app and the user state after it, as
+        ``Statements.select_scopes`` does. A session that exists already raises the
+        database's unique violation and nothing is written.
+        """
+        return None
+
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
     ) -> int | None:
