@@ -152,7 +152,11 @@ class _HeldConnections:
 
     async def _connect(self) -> Connection:
         connection = Connection(self._database.connection())
-        with anyio.move_on_after(self._timeout) as waiting:
+        # Shielded, so that a connection being opened is never abandoned half-open by a
+        # cancelled caller (an aiosqlite connection would stay open until garbage collection,
+        # beyond the pool's bound); bounded by the timeout instead.
+        with anyio.CancelScope(shield=True) as waiting:
+            waiting.deadline = anyio.current_time() + self._timeout
             await connection.__aenter__()
         if waiting.cancelled_caught:
             raise self._timed_out()
