@@ -143,6 +143,10 @@ class _HeldConnections:
             connection = self._idle.pop()
             try:
                 alive = self._is_alive(connection)
+            except DatabaseError:
+                # Not this connection but the database is unusable (a SQLite file replaced).
+                await self._discard(connection)
+                raise
             except Exception:
                 alive = False
             if alive:
