@@ -210,10 +210,15 @@ def test_the_wheel_ships_the_migrations(tmp_path: Path) -> None:
 
 
 PLANNED_QUERIES = {
-    "select_recent_events": {"revision": 10, "limit": 3},
-    "select_events_after": {"revision": 10, "after_timestamp": 5.0},
-    "select_recent_events_after": {"revision": 10, "limit": 3, "after_timestamp": 5.0},
-    "select_events": {"revision": 10},
+    "select_recent_events": {"revision": 10, "created": 1.0, "limit": 3},
+    "select_events_after": {"revision": 10, "created": 1.0, "after_timestamp": 5.0},
+    "select_recent_events_after": {
+        "revision": 10,
+        "created": 1.0,
+        "limit": 3,
+        "after_timestamp": 5.0,
+    },
+    "select_events": {"revision": 10, "created": 1.0},
     "list_app_sessions_page": {"limit": 3},
     "list_user_sessions_page": {"limit": 3, "user_id": "u"},
     "list_app_sessions_after": {
