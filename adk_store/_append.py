@@ -213,7 +213,12 @@ def bring_up_to_date(
         session.events.extend(outcome.missed_events)
     session.state.update(append.full_delta)
     session.events.append(event)
-    session.last_update_time = append.event_values["timestamp"]
+    # As stored: the later of the event's timestamp and the session's update time, which never
+    # goes back (so a paged walk over sessions ordered by it never skips one).
+    session.last_update_time = max(
+        append.timestamp,
+        session.last_update_time if stored is None else stored.last_update_time,
+    )
     session.revision = outcome.revision
 
 

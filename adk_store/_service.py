@@ -18,7 +18,14 @@ from ._append import bring_up_to_date, merge_shared_state, prepare_append, write
 from ._codec import RowCodec, revision_from_row
 from ._errors import DatabaseError, SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
-from ._runtime import Connection, ConnectionPool, Connector, Database, write_transaction
+from ._runtime import (
+    Connection,
+    ConnectionPool,
+    Connector,
+    Database,
+    run_to_completion,
+    write_transaction,
+)
 from ._state import merge_scopes, split_state_delta
 from ._statements import Statements
 from ._store_operations import StoreOperations
@@ -30,6 +37,7 @@ from ._validate import (
     check_pool_size,
     check_recent,
     check_session_key,
+    check_timeout,
     check_timestamp,
     decode_page_token,
     encode_page_token,
@@ -60,7 +68,16 @@ class SessionService(StoreOperations):
     Options:
 
     * ``create_schema``: also upgrade an older schema when the service opens.
-    * ``pool_size``: connections held for reading (and, on PostgreSQL, writing).
+    * ``pool_size``: connections held for reading (and, on PostgreSQL, writing). With the
+      application's own PostgreSQL ``Database``, connections are taken from its pool for each
+      operation and given back after it, never held in between.
+    * ``pool_timeout``: seconds an operation waits for a free connection (30 by default)
+      before :class:`DatabaseError`, whose message names both pool sizes.
+    * ``connect_timeout``: seconds opening one PostgreSQL connection may take (10 by default);
+      a server that does not answer in time raises :class:`DatabaseError` naming its host,
+      port and this timeout. For the application's own ``Database``, its own ``timeout=``
+      option applies (asyncpg's default is 60 s), with twice ``connect_timeout`` as a backstop
+      for connecting it.
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
     * ``sqlite_synchronous``: SQLite's ``synchronous`` PRAGMA (``"NORMAL"`` or ``"FULL"``).
@@ -78,12 +95,16 @@ class SessionService(StoreOperations):
         *,
         create_schema: bool = False,
         pool_size: int = 5,
+        pool_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
         allow_stale_appends: bool = False,
         sqlite_busy_timeout: float = 30.0,
         sqlite_synchronous: str = "NORMAL",
         schema: str | None = None,
     ) -> None:
         check_pool_size(pool_size)
+        check_timeout(pool_timeout, "pool_timeout")
+        check_timeout(connect_timeout, "connect_timeout")
         url = database if isinstance(database, str) else str(database.url)
         self._dialect: Dialect = dialect_for(
             url,
@@ -101,6 +122,8 @@ class SessionService(StoreOperations):
             database,
             self._dialect,
             pool_size=pool_size,
+            pool_timeout=pool_timeout,
+            connect_timeout=connect_timeout,
             on_open=self._open_schema,
         )
 
@@ -169,22 +192,44 @@ class SessionService(StoreOperations):
         shared = self._codec.shared_state_json(scoped, "state")
         sql = self._statements
 
+        def exists(error: Exception) -> Exception:
+            if self._dialect.is_unique_violation(error):
+                return SessionExistsError(app_name, user_id, session_id)
+            return error
+
+        async def create_in_one_statement(connection: Connection, statement: str) -> Any:
+            values = {
+                **key,
+                "session_state": session_state,
+                "now": now,
+                "update_time": now,
+                "app_state_delta": shared.app_json,
+                "user_state_delta": shared.user_json,
+            }
+            try:
+                # Autocommit: the statement is its own transaction (see _append).
+                return await run_to_completion(connection.fetch_one(statement, values))
+            except Exception as error:
+                raise exists(error) from None
+
         async def create(pool: ConnectionPool) -> Any:
-            async with pool.writer() as connection, self._write_transaction(connection):
-                try:
-                    await connection.execute(
-                        sql.insert_session, {**key, "session_state": session_state, "now": now}
+            async with pool.writer() as connection:
+                if sql.one_statement_create is not None:
+                    return await create_in_one_statement(connection, sql.one_statement_create)
+                async with self._write_transaction(connection):
+                    try:
+                        await connection.execute(
+                            sql.insert_session,
+                            {**key, "session_state": session_state, "now": now},
+                        )
+                    except Exception as error:
+                        raise exists(error) from None
+                    await merge_shared_state(connection, sql, key, shared, now)
+                    row = await connection.fetch_one(
+                        sql.select_scopes, {"app_name": app_name, "user_id": user_id}
                     )
-                except Exception as error:
-                    if self._dialect.is_unique_violation(error):
-                        raise SessionExistsError(app_name, user_id, session_id) from None
-                    raise
-                await merge_shared_state(connection, sql, key, shared, now)
-                row = await connection.fetch_one(
-                    sql.select_scopes, {"app_name": app_name, "user_id": user_id}
-                )
-                assert row is not None
-                return row
+                    assert row is not None
+                    return row
 
         app_state, user_state = self._codec.scopes_from_row(
             await self._connector.call("create_session", create, app_name=app_name)
@@ -293,7 +338,7 @@ class SessionService(StoreOperations):
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
             async with pool.reader() as connection:
                 rows = await connection.fetch_all(query, values)
-            sessions = [self._codec.session_from_row(row, []) for row in rows]
+            sessions = self._codec.sessions_from_rows(rows)
             next_token = None
             if limit is not None and len(sessions) > limit:
                 del sessions[limit:]
@@ -316,6 +361,7 @@ class SessionService(StoreOperations):
 
         async def delete(pool: ConnectionPool) -> None:
             async with pool.writer() as connection, self._write_transaction(connection):
+                await connection.execute(self._statements.delete_events, key)
                 await connection.execute(self._statements.delete_session, key)
 
         await self._connector.call("delete_session", delete, app_name=app_name)

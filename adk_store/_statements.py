@@ -120,6 +120,9 @@ class Statements:
             )
         )
         self.delete_session = self._sql(sa.delete(sessions).where(session_key(sessions)))
+        self.delete_events = self._sql(sa.delete(events).where(session_key(events, "session_id")))
+        """Run before ``delete_session``: the foreign key's cascade does the same, except where
+        SQLite cannot turn foreign keys on (inside a ``force_rollback`` Database)."""
         self.select_revision = self._sql(
             sa.select(sessions.c.revision, sessions.c.create_time).where(session_key(sessions))
         )
@@ -129,7 +132,9 @@ class Statements:
             .values(
                 state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=sa.bindparam("update_time"),
+                update_time=dialect.later_of(
+                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
+                ),
             )
             .returning(sessions.c.revision)
         )
@@ -157,6 +162,10 @@ class Statements:
                 extra_fields=json_param("extra_fields"),
             )
         )
+
+        create = dialect.one_statement_create()
+        self.one_statement_create = None if create is None else self._sql(create)
+        """See ``Dialect.one_statement_create``; ``None``: create in a transaction."""
 
         self.one_statement_append = self._sql(dialect.one_statement_append())
         """See ``Dialect.one_statement_append``; run it with ``run_one_statement_append``."""

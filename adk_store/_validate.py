@@ -95,6 +95,15 @@ def check_pool_size(pool_size: int) -> None:
         raise InvalidArgumentError(f"pool_size must be at least 1, not {pool_size}")
 
 
+def check_timeout(value: object, name: str) -> float:
+    """A number of seconds: finite and positive."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(f"{name} must be a number of seconds, not {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidArgumentError(f"{name} must be a positive number of seconds, not {value}")
+    return float(value)
+
+
 def check_recent(value: object) -> int | None:
     """``num_recent_events``: ``None`` (all), or a count capped at :data:`MAX_ROWS`."""
     if value is None:

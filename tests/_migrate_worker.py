@@ -14,6 +14,7 @@ import anyio
 import databases
 
 from adk_store._migrations import upgrade
+from adk_store._runtime.compiled import Connection
 from adk_store._statements import Statements
 from adk_store.dialects import SqliteOptions, dialect_for
 
@@ -23,7 +24,7 @@ async def main(url: str, root: Path, target: int) -> None:
     database = databases.Database(url)
     await database.connect()
     try:
-        async with database.connection() as connection:
+        async with Connection(database.connection()) as connection:
             await dialect.prepare_connection(connection)
             found = await upgrade(
                 connection, dialect, Statements(dialect), root=root, target=target

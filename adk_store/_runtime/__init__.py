@@ -4,11 +4,12 @@
 * :mod:`.pool`: the held connections, laid out as the dialect says.
 * :mod:`.transactions`: write transactions and statements that commit on their own.
 * :mod:`.connector`: opens the database, runs each call, closes.
+* :mod:`.compiled`: each statement turned into driver SQL once, run on the held connection.
 """
 
 from databases import Database
-from databases.core import Connection
 
+from .compiled import Connection
 from .connector import ConnectionSetup, Connector
 from .pool import ConnectionPool, PoolLayout
 from .transactions import run_to_completion, write_transaction

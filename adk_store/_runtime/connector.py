@@ -7,16 +7,17 @@ the service hands it operations that take the :class:`ConnectionPool`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 import anyio
 import databases
-from databases.core import Connection
 
 from .._errors import AdkStoreError, DatabaseError
 from .._telemetry import logger, operation_span
 from .bridge import LoopBridge, open_bridge
+from .compiled import Connection
 from .pool import ConnectionPool, PoolLayout
 
 T = TypeVar("T")
@@ -37,7 +38,7 @@ class ConnectionSetup(Protocol):
 
     def is_alive(self, connection: Connection) -> bool: ...
 
-    def database_options(self, pool_size: int) -> dict[str, Any]: ...
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]: ...
 
 
 class Connector:
@@ -50,12 +51,18 @@ class Connector:
         *,
         pool_size: int,
         on_open: OnOpen | None,
+        pool_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
     ) -> None:
         self._setup = setup
+        self._shared = isinstance(database, databases.Database)
+        """The Database is the application's: connections of its bounded pool are not held."""
+        self._pool_timeout = pool_timeout
+        self._connect_timeout = connect_timeout
         self._database = (
             database
             if isinstance(database, databases.Database)
-            else databases.Database(database, **setup.database_options(pool_size))
+            else databases.Database(database, **setup.database_options(pool_size, connect_timeout))
         )
         self._pool_size = pool_size
         self._on_open = on_open
@@ -90,6 +97,13 @@ class Connector:
             # ``_connect`` cleaned up after itself; nothing of this attempt is left.
             with anyio.CancelScope(shield=True):
                 await bridge.aclose()
+            if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
+                url = self._database.url
+                raise DatabaseError(
+                    f"cannot open the {self._setup.name} database at "
+                    f"{url.hostname}:{url.port or 'default port'}: no answer within "
+                    f"{self._connect_timeout:g} s (connect_timeout)"
+                ) from error
             if isinstance(error, Exception) and not isinstance(error, AdkStoreError):
                 raise DatabaseError(
                     f"cannot open the {self._setup.name} database: {type(error).__name__}: {error}"
@@ -137,9 +151,14 @@ class Connector:
         pool = None
         try:
             if not self._database.is_connected:
-                # Shielded: a connect cancelled half-way leaves a pool nobody can close.
-                with anyio.CancelScope(shield=True):
+                # Shielded: a connect cancelled half-way leaves a pool nobody can close. The
+                # driver gives up after connect_timeout; the deadline is a backstop for an
+                # application's Database configured without one.
+                with anyio.CancelScope(shield=True) as connecting:
+                    connecting.deadline = anyio.current_time() + 2 * self._connect_timeout
                     await self._database.connect()
+                if connecting.cancelled_caught:
+                    raise TimeoutError
                 self._connected_database = True
             pool = ConnectionPool(
                 self._database,
@@ -147,6 +166,8 @@ class Connector:
                 self._setup.is_alive,
                 size=self._pool_size,
                 layout=self._setup.pool_layout,
+                timeout=self._pool_timeout,
+                shared=self._shared,
             )
             # The writer connection is opened and prepared in every case, so that opening
             # checks that the database can be reached and set up.

@@ -12,6 +12,17 @@ timeout. On PostgreSQL every connection reads and writes.
 A connection whose operation failed for any reason but a caller's mistake (one of adk-store's
 own errors, raised after a clean rollback) is closed rather than reused, so a broken or
 half-rolled-back connection never serves the next operation.
+
+When the connections come from a bounded pool of the application's own ``databases.Database``
+(PostgreSQL), adk-store holds none between operations: each goes back to that pool when its
+operation ends, so adk-store never keeps connections the application is waiting for, and the
+application may disconnect its Database before or after closing the service. Waiting for a
+connection is bounded by ``timeout``.
+
+In a ``force_rollback=True`` Database every query runs on one connection inside a transaction
+that is rolled back at disconnect. adk-store then uses that one connection, one operation at a
+time, each operation inside a savepoint (and its write transactions as nested savepoints; see
+:mod:`.transactions`), so a failed statement never spoils the outer transaction.
 """
 
 from __future__ import annotations
@@ -23,10 +34,11 @@ from dataclasses import dataclass
 
 import anyio
 import databases
-from databases.core import Connection
 
 from .._errors import AdkStoreError, DatabaseError
 from .._telemetry import logger
+from .compiled import Connection
+from .transactions import nested_in_outer_transaction, operation_savepoint
 
 Prepare = Callable[[Connection], Awaitable[None]]
 IsAlive = Callable[[Connection], bool]
@@ -41,6 +53,9 @@ class PoolLayout:
     one_connection_is_the_database: bool = False
     """One connection serves everything and is kept after failures, because it holds the
     data (in-memory SQLite): a new connection would open a new, empty database."""
+    bounded_driver_pool: bool = False
+    """Connections come from the driver's bounded pool (asyncpg): when that pool is the
+    application's, they go back to it after every operation instead of being held."""
 
 
 class _HeldConnections:
@@ -53,14 +68,23 @@ class _HeldConnections:
         is_alive: IsAlive,
         size: int,
         *,
+        timeout: float,
         keep_after_failure: bool = False,
+        hold_idle: bool = True,
+        nested: bool = False,
     ) -> None:
-        """``keep_after_failure``: the connection *is* the database (in-memory SQLite), so it
-        is kept after failures rather than replaced by a new, empty one."""
+        """``keep_after_failure``: the connection *is* the database (in-memory SQLite, or the
+        one connection of a ``force_rollback`` Database), so it is kept after failures rather
+        than replaced. ``hold_idle``: keep connections between operations. ``nested``: run
+        each operation in a savepoint of the connection's outer transaction."""
         self._database = database
         self._prepare = prepare
         self._is_alive = is_alive
+        self._size = size
+        self._timeout = timeout
         self._keep_after_failure = keep_after_failure
+        self._hold_idle = hold_idle
+        self._nested = nested
         self._idle: list[Connection] = []
         self._open: set[Connection] = set()
         self._available = asyncio.Semaphore(size)
@@ -68,31 +92,62 @@ class _HeldConnections:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        async with self._available:
+        with anyio.move_on_after(self._timeout) as waiting:
+            await self._available.acquire()
+        if waiting.cancelled_caught:
+            raise self._timed_out()
+        try:
             if self._closed:
                 raise AdkStoreError("the service is closed; create a new SessionService")
             connection = await self._checkout()
             try:
-                yield connection
+                if self._nested:
+                    async with operation_savepoint(connection):
+                        yield connection
+                else:
+                    yield connection
             except BaseException as error:
                 caller_mistake = isinstance(error, AdkStoreError) and not isinstance(
                     error, DatabaseError
                 )
                 if (caller_mistake or self._keep_after_failure) and not self._closed:
-                    self._idle.append(connection)
+                    await self._keep(connection)
                 else:
                     await self._discard(connection)
                 raise
             if self._closed:
                 await self._discard(connection)
             else:
-                self._idle.append(connection)
+                await self._keep(connection)
+        finally:
+            self._available.release()
+
+    async def _keep(self, connection: Connection) -> None:
+        """Hold ``connection`` for the next operation, or give it back to the driver's pool."""
+        if self._hold_idle:
+            self._idle.append(connection)
+        else:
+            await self._discard(connection)
+
+    def _timed_out(self) -> DatabaseError:
+        limit = self._database.options.get("max_size") or self._database.url.options.get(
+            "max_size"
+        )
+        theirs = f"its pool allows {limit} (max_size)" if limit else "its pool's own limit"
+        return DatabaseError(
+            f"no database connection became free within {self._timeout:g} s (pool_timeout): "
+            f"adk-store uses up to {self._size} at once (pool_size) and {theirs}"
+        )
 
     async def _checkout(self) -> Connection:
         while self._idle:
             connection = self._idle.pop()
             try:
                 alive = self._is_alive(connection)
+            except DatabaseError:
+                # Not this connection but the database is unusable (a SQLite file replaced).
+                await self._discard(connection)
+                raise
             except Exception:
                 alive = False
             if alive:
@@ -102,8 +157,15 @@ class _HeldConnections:
         return await self._connect()
 
     async def _connect(self) -> Connection:
-        connection = self._database.connection()
-        await connection.__aenter__()
+        connection = Connection(self._database.connection())
+        # Shielded, so that a connection being opened is never abandoned half-open by a
+        # cancelled caller (an aiosqlite connection would stay open until garbage collection,
+        # beyond the pool's bound); bounded by the timeout instead.
+        with anyio.CancelScope(shield=True) as waiting:
+            waiting.deadline = anyio.current_time() + self._timeout
+            await connection.__aenter__()
+        if waiting.cancelled_caught:
+            raise self._timed_out()
         self._open.add(connection)
         try:
             await self._prepare(connection)
@@ -136,16 +198,37 @@ class ConnectionPool:
         *,
         size: int,
         layout: PoolLayout,
+        timeout: float,
+        shared: bool,
     ) -> None:
-        if layout.one_connection_is_the_database:
+        """``shared``: ``database`` is the application's; ``timeout``: seconds an operation
+        waits for a connection before :class:`DatabaseError`."""
+        if nested_in_outer_transaction(database):
             self._readers = self._writers = _HeldConnections(
-                database, prepare, is_alive, 1, keep_after_failure=True
+                database,
+                prepare,
+                is_alive,
+                1,
+                timeout=timeout,
+                keep_after_failure=True,
+                nested=True,
             )
-        elif layout.separate_writer:
-            self._readers = _HeldConnections(database, prepare, is_alive, size)
-            self._writers = _HeldConnections(database, prepare, is_alive, 1)
+        elif layout.one_connection_is_the_database:
+            self._readers = self._writers = _HeldConnections(
+                database, prepare, is_alive, 1, timeout=timeout, keep_after_failure=True
+            )
         else:
-            self._readers = self._writers = _HeldConnections(database, prepare, is_alive, size)
+            hold_idle = not (shared and layout.bounded_driver_pool)
+            self._readers = _HeldConnections(
+                database, prepare, is_alive, size, timeout=timeout, hold_idle=hold_idle
+            )
+            self._writers = (
+                _HeldConnections(
+                    database, prepare, is_alive, 1, timeout=timeout, hold_idle=hold_idle
+                )
+                if layout.separate_writer
+                else self._readers
+            )
 
     def reader(self) -> AbstractAsyncContextManager[Connection]:
         return self._readers.connection()

@@ -1,17 +1,25 @@
 """Explicit transactions on a held connection, and statements that commit on their own, both
-safe against cancellation."""
+safe against cancellation.
+
+Inside a ``databases.Database(..., force_rollback=True)`` everything already runs in one
+outer transaction that is rolled back at disconnect (an application's test fixture). There a
+write transaction is a savepoint instead, so adk-store never commits (or ends) the outer
+transaction, and each operation runs in a savepoint of its own (:func:`operation_savepoint`),
+so a failed statement is undone without aborting the outer transaction.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 
 import anyio
-from databases.core import Connection
+import databases
 
 from .._errors import DatabaseError
+from .compiled import Connection
 
 T = TypeVar("T")
 
@@ -38,6 +46,10 @@ async def write_transaction(connection: Connection, begin: str) -> AsyncIterator
     commit instead of leaving its outcome unknown. Rollbacks are shielded too; if one fails,
     :class:`DatabaseError` is raised and the connection must not be reused.
     """
+    if _in_outer_transaction(connection):
+        async with _savepoint(connection, "adk_store_write"):
+            yield
+        return
     await connection.execute(begin)
     try:
         yield
@@ -55,10 +67,40 @@ async def write_transaction(connection: Connection, begin: str) -> AsyncIterator
         raise
 
 
-async def _roll_back(connection: Connection) -> None:
+def nested_in_outer_transaction(database: databases.Database) -> bool:
+    """Whether ``database`` runs every query in one outer transaction (``force_rollback``)."""
+    return getattr(database, "_global_connection", None) is not None
+
+
+def _in_outer_transaction(connection: Connection) -> bool:
+    held = connection.databases_connection
+    database = getattr(held, "_database", None)
+    return getattr(database, "_global_connection", None) is held
+
+
+def operation_savepoint(connection: Connection) -> AbstractAsyncContextManager[None]:
+    """One operation inside the outer transaction of a ``force_rollback`` Database."""
+    return _savepoint(connection, "adk_store_operation")
+
+
+@asynccontextmanager
+async def _savepoint(connection: Connection, name: str) -> AsyncIterator[None]:
+    await connection.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        await _roll_back(connection, f"ROLLBACK TO SAVEPOINT {name}")
+        with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+            await connection.execute(f"RELEASE SAVEPOINT {name}")
+        raise
+    with anyio.CancelScope(shield=True):
+        await connection.execute(f"RELEASE SAVEPOINT {name}")
+
+
+async def _roll_back(connection: Connection, statement: str = "ROLLBACK") -> None:
     with anyio.CancelScope(shield=True):
         try:
-            await connection.execute("ROLLBACK")
+            await connection.execute(statement)
         except Exception as rollback_error:
             raise DatabaseError(
                 f"rolling back failed ({rollback_error}); the connection was dropped"

@@ -35,6 +35,11 @@ url_option = click.option(
     metavar="URL",
     help="sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db",
 )
+schema_option = click.option(
+    "--schema",
+    metavar="NAME",
+    help="PostgreSQL schema that holds adk-store's tables (created when missing).",
+)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")
 
 

@@ -19,6 +19,7 @@ from ._common import (
     print_json,
     require_url,
     run,
+    schema_option,
     stdout_console,
     url_option,
 )
@@ -27,12 +28,13 @@ from ._render import utc_time
 
 @click.command(epilog=example("adk-store init --url sqlite+aiosqlite:///sessions.db"))
 @url_option
-def init(url: str | None) -> None:
+@schema_option
+def init(url: str | None, schema: str | None) -> None:
     """Create adk-store's tables in a database (a new SQLite file is created)."""
     database = require_url(url)
 
     async def create() -> str:
-        found = await schema_version(database)
+        found = await schema_version(database, schema=schema)
         if found == SCHEMA_VERSION:
             return f"schema already at version {SCHEMA_VERSION}; nothing to do"
         if found:
@@ -40,7 +42,7 @@ def init(url: str | None) -> None:
                 f"the database already has schema version {found}; upgrade it with "
                 "`adk-store migrate`"
             )
-        await create_schema(database)
+        await create_schema(database, schema=schema)
         return f"created schema version {SCHEMA_VERSION}"
 
     click.echo(run(create))
@@ -54,8 +56,9 @@ def init(url: str | None) -> None:
 )
 @click.argument("positional_url", metavar="[URL]", required=False)
 @url_option
+@schema_option
 @click.option("--check", is_flag=True, help="Only report the version; exit 1 if outdated.")
-def migrate(positional_url: str | None, url: str | None, check: bool) -> int:
+def migrate(positional_url: str | None, url: str | None, schema: str | None, check: bool) -> int:
     """Create or upgrade adk-store's tables in a database.
 
     Safe while the store is in use and when several processes run it at once.
@@ -63,13 +66,13 @@ def migrate(positional_url: str | None, url: str | None, check: bool) -> int:
     database = require_url(positional_url or url)
 
     async def upgrade() -> int:
-        found = await schema_version(database)
+        found = await schema_version(database, schema=schema)
         if check:
             click.echo(f"schema version {found}; this adk-store needs {SCHEMA_VERSION}")
             if found != SCHEMA_VERSION:
                 click.echo(f"upgrade with: {UPGRADE_HINT}")
             return 0 if found == SCHEMA_VERSION else 1
-        await create_schema(database)
+        await create_schema(database, schema=schema)
         if found == SCHEMA_VERSION:
             click.echo(f"schema already at version {SCHEMA_VERSION}; nothing to do")
         else:

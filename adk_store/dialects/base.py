@@ -57,6 +57,11 @@ class Dialect:
         """An INSERT that supports ``on_conflict_do_update``."""
         raise NotImplementedError
 
+    def later_of(self, column: Any, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The greater of ``column`` and ``value``: a session's update time never goes back."""
+        later: ColumnElement[Any] = sa.func.greatest(column, value)
+        return later
+
     def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
         """``column`` with the top-level keys of ``delta`` set (a JSON ``null`` is kept)."""
         raise NotImplementedError
@@ -81,6 +86,17 @@ class Dialect:
         """
         raise NotImplementedError
 
+    def one_statement_create(self) -> sa.ClauseElement | None:
+        """``create_session`` as one statement, or ``None`` to run it as a transaction.
+
+        It inserts the session (``:session_state``, created and updated ``:now``), merges
+        ``:app_state_delta`` and ``:user_state_delta`` (``NULL`` for none; updated
+        ``:update_time``), and returns one row: the app and the user state after it, as
+        ``Statements.select_scopes`` does. A session that exists already raises the
+        database's unique violation and nothing is written.
+        """
+        return None
+
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
     ) -> int | None:
@@ -93,9 +109,9 @@ class Dialect:
 
     # -- values ------------------------------------------------------------------------------
 
-    restores_text = False
-    """Whether text read back must go through :meth:`restore_text` and :meth:`restore_json`
-    (``False`` when the database stores every text as it is)."""
+    text_escape: str | None = None
+    """The character :meth:`encode_text` escapes with; text read back that does not hold it
+    needs no :meth:`restore_text` (``None`` when the database stores every text as it is)."""
 
     def encode_text(self, text: str) -> str:
         """``text`` as this database stores it in a TEXT column (:meth:`restore_text` undoes
@@ -144,6 +160,6 @@ class Dialect:
         """Whether a held connection can still be used (checked without a round trip)."""
         return True
 
-    def database_options(self, pool_size: int) -> dict[str, Any]:
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
         """Options for a ``databases.Database`` adk-store creates itself."""
         return {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from decimal import Decimal
@@ -14,7 +13,8 @@ from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._errors import DatabaseError
-from .._runtime import Connection, run_to_completion
+from .._runtime import Connection, PoolLayout, run_to_completion
+from .._runtime.compiled import numbered
 from .._schema import (
     EVENT_COLUMNS,
     app_states,
@@ -130,7 +130,9 @@ class PostgresDialect(Dialect):
             .values(
                 state=self.merge_json(sessions.c.state, self.json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=sa.bindparam("update_time"),
+                update_time=self.later_of(
+                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
+                ),
             )
             .returning(sessions.c.revision)
             .cte("bumped")
@@ -174,12 +176,68 @@ class PostgresDialect(Dialect):
             inserted.cte("inserted"), app_upsert, user_upsert
         )
 
+    def one_statement_create(self) -> sa.ClauseElement:
+        """Data-modifying CTEs: insert the session, then merge the deltas; the app and user
+        state after them (as merged, or as they were when there was nothing to merge)."""
+        inserted = (
+            sa.insert(sessions)
+            .values(
+                app_name=sa.bindparam("app_name"),
+                user_id=sa.bindparam("user_id"),
+                id=sa.bindparam("session_id"),
+                state=self.json_param("session_state"),
+                revision=sa.literal_column("0"),
+                create_time=sa.bindparam("now"),
+                update_time=sa.bindparam("now"),
+            )
+            .returning(sessions.c.revision)
+            .cte("inserted")
+        )
+        app_upsert = self._upsert_from(
+            inserted,
+            app_states,
+            "app_state_delta",
+            app_name=_typed("app_name", app_states.c.app_name),
+            returning=app_states.c.state,
+        ).cte("app_upsert")
+        # Session, app, user rows in that order, as appends lock them (see above).
+        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
+            sa.literal_column("0")
+        )
+        user_upsert = self._upsert_from(
+            inserted,
+            user_states,
+            "user_state_delta",
+            app_name=_typed("app_name", user_states.c.app_name),
+            user_id=_typed("user_id", user_states.c.user_id),
+            after=app_done,
+            returning=user_states.c.state,
+        ).cte("user_upsert")
+        stored_app_state = (
+            sa.select(app_states.c.state)
+            .where(app_states.c.app_name == sa.bindparam("app_name"))
+            .scalar_subquery()
+        )
+        stored_user_state = (
+            sa.select(user_states.c.state)
+            .where(
+                user_states.c.app_name == sa.bindparam("app_name"),
+                user_states.c.user_id == sa.bindparam("user_id"),
+            )
+            .scalar_subquery()
+        )
+        return sa.select(
+            sa.func.coalesce(sa.select(app_upsert.c.state).scalar_subquery(), stored_app_state),
+            sa.func.coalesce(sa.select(user_upsert.c.state).scalar_subquery(), stored_user_state),
+        ).select_from(inserted)
+
     def _upsert_from(
         self,
         bumped: sa.CTE,
         table: sa.Table,
         delta: str,
         after: sa.ColumnElement[bool] | None = None,
+        returning: sa.ColumnElement[Any] | None = None,
         **key: sa.ColumnElement[Any],
     ) -> Any:
         """Merge ``:delta`` into ``table``'s row for ``key`` once ``bumped`` has a row."""
@@ -196,7 +254,7 @@ class PostgresDialect(Dialect):
                 "state": self.merge_json(table.c.state, insert.excluded.state),
                 "update_time": insert.excluded.update_time,
             },
-        ).returning(table.c.app_name)
+        ).returning(table.c.app_name if returning is None else returning)
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
@@ -204,7 +262,7 @@ class PostgresDialect(Dialect):
         revision = await run_to_completion(connection.fetch_val(statement, values))
         return None if revision is None else int(revision)
 
-    restores_text = True
+    text_escape = NUL_ESCAPE
 
     def encode_text(self, text: str) -> str:
         if "\x00" in text or NUL_ESCAPE in text:
@@ -229,7 +287,7 @@ class PostgresDialect(Dialect):
         self, connection: Connection, statement: str, rows: list[dict[str, Any]]
     ) -> None:
         # asyncpg pipelines executemany; it takes $n parameters, not :name ones.
-        positional, names = _positional_parameters(statement)
+        positional, names = numbered(statement)
         await connection.raw_connection.executemany(
             positional, [tuple(row[name] for name in names) for row in rows]
         )
@@ -257,8 +315,13 @@ class PostgresDialect(Dialect):
             # The pool already took back a connection whose server process died.
             return False
 
-    def database_options(self, pool_size: int) -> dict[str, Any]:
-        return {"min_size": 1, "max_size": pool_size}
+    @property
+    def pool_layout(self) -> PoolLayout:
+        return PoolLayout(bounded_driver_pool=True)
+
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
+        # asyncpg's ``timeout``: how long opening one connection may take.
+        return {"min_size": 1, "max_size": pool_size, "timeout": connect_timeout}
 
 
 def _schema_lock_key(schema: str | None) -> int:
@@ -276,19 +339,3 @@ def _restore_json_escape(found: re.Match[str]) -> str:
 def _typed(name: str, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     # In a SELECT list a parameter has no column to take its type from.
     return sa.cast(sa.bindparam(name), column.type)
-
-
-_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
-@functools.lru_cache(maxsize=16)
-def _positional_parameters(statement: str) -> tuple[str, tuple[str, ...]]:
-    """``statement`` with ``:name`` parameters as asyncpg's ``$n``, and the names in order."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match.group(1) not in names:
-            names.append(match.group(1))
-        return f"${names.index(match.group(1)) + 1}"
-
-    return _NAMED_PARAMETER.sub(number, statement), tuple(names)

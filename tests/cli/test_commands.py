@@ -211,12 +211,18 @@ def test_import_refuses_existing_sessions_unless_told_to_skip(db_url: str, tmp_p
 def test_prune_lists_then_deletes_old_sessions(db_url: str) -> None:
     async def fill() -> None:
         async with adk_store.SessionService(db_url, create_schema=True) as service:
+            await service.import_user_state(adk_store.UserStateRecord("app", "u", {"kept": 1}))
             for name, age in (("old", 3 * 86_400), ("new", 0)):
-                session = await service.create_session(
-                    app_name="app", user_id="u", session_id=name, state={"user:kept": 1}
-                )
-                await service.append_event(
-                    session, adk_store.Event(author="user", timestamp=time.time() - age)
+                event = adk_store.Event(author="user", timestamp=time.time() - age)
+                await service.import_session(
+                    adk_store.SessionRecord(
+                        "app",
+                        "u",
+                        name,
+                        create_time=event.timestamp,
+                        update_time=event.timestamp,
+                        events=[event],
+                    )
                 )
 
     anyio.run(fill)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import anyio
 
 import adk_store
-from adk_store import Event, SessionKey
+from adk_store import Event, SessionKey, SessionRecord, UserStateRecord
 
 from .._db import dump, raw_fetch
 
@@ -19,11 +19,20 @@ async def old_and_new_sessions(
     """``old`` sessions updated long ago and ``new`` ones updated now; returns a cut-off
     between the two."""
     long_ago = time.time() - 86_400
+    await service.import_user_state(UserStateRecord(app_name, "u", {"kept": 1}))
     for number in range(old):
-        session = await service.create_session(
-            app_name=app_name, user_id="u", session_id=f"old{number}", state={"user:kept": 1}
+        # Imported: a session's update time is never set back by appending old events.
+        event = Event(author="user", timestamp=long_ago + number)
+        await service.import_session(
+            SessionRecord(
+                app_name,
+                "u",
+                f"old{number}",
+                create_time=long_ago,
+                update_time=event.timestamp,
+                events=[event],
+            )
         )
-        await service.append_event(session, Event(author="user", timestamp=long_ago + number))
     for number in range(new):
         session = await service.create_session(
             app_name=app_name, user_id="u", session_id=f"new{number}"

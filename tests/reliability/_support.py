@@ -1,7 +1,7 @@
 """A hook on every query, for the reliability tests (raw database access is in ``tests/_db``).
 
-:class:`QueryHook` wraps the query methods of ``databases``' ``Connection`` so a test can
-count, inspect or interrupt the service's database calls one by one.
+:class:`QueryHook` wraps the query methods of the held ``Connection`` (``adk_store._runtime``)
+so a test can count, inspect or interrupt the service's database calls one by one.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from databases.core import Connection
+
+from adk_store._runtime import Connection
 
 QUERY_METHODS = ("execute", "fetch_one", "fetch_val", "fetch_all")
 

@@ -22,6 +22,7 @@ import pytest
 from databases.core import Connection
 
 import adk_store
+from adk_store._runtime import Connection as HeldConnection
 
 from .test_cancellation import POSITIONS, _caller_canceller
 
@@ -39,7 +40,8 @@ Step = Callable[[], Awaitable[None]]
 
 
 class OpenSteps:
-    """Calls ``self.step`` before (or after) every step of ``databases`` the service takes."""
+    """Calls ``self.step`` before (or after) every step of ``databases`` the service takes
+    (its queries go through the held connection, ``adk_store._runtime.Connection``)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.before: Step | None = None
@@ -49,7 +51,7 @@ class OpenSteps:
         for owner, name in ((databases.Database, "connect"), (Connection, "__aenter__")):
             monkeypatch.setattr(owner, name, self._wrap(getattr(owner, name), after=False))
         for name in ("execute", "fetch_one", "fetch_val", "fetch_all"):
-            monkeypatch.setattr(Connection, name, self._wrap(getattr(Connection, name)))
+            monkeypatch.setattr(HeldConnection, name, self._wrap(getattr(HeldConnection, name)))
 
     def _wrap(self, original: Callable[..., Awaitable[Any]], *, after: bool = True) -> Any:
         steps = self
