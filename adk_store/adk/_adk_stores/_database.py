@@ -92,6 +92,10 @@ class _Flavour:
         """Run ``statement`` (with ``:name`` parameters) once per row, in one driver call."""
         raise NotImplementedError
 
+    def connect_options(self, connect_timeout: float) -> dict[str, Any]:
+        """Driver options that bound how long opening the connection may take."""
+        return {}
+
 
 class _Sqlite(_Flavour):
     name = "sqlite"
@@ -136,6 +140,9 @@ class _Postgres(_Flavour):
 
     def json_param(self, name: str) -> str:
         return f"CAST(:{name} AS JSONB)"
+
+    def connect_options(self, connect_timeout: float) -> dict[str, Any]:
+        return {"timeout": connect_timeout}
 
     def time_param(self, moment: datetime.datetime) -> Any:
         return moment
@@ -260,8 +267,8 @@ class _ConnectionSetup:
     def is_alive(self, connection: Connection) -> bool:
         return True
 
-    def database_options(self, pool_size: int) -> dict[str, Any]:
-        return self._options
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
+        return {**self._flavour.connect_options(connect_timeout), **self._options}
 
 
 class AdkDatabase:
