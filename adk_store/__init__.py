@@ -17,9 +17,12 @@ from ._errors import (
     StateSerializationError,
 )
 from ._models import Event, EventActions, GetSessionConfig, ListSessionsResponse, Session
+from ._operations import SessionKey, StoreStatus
+from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 from ._schema import SCHEMA_VERSION, metadata
 from ._service import SessionService
 from ._setup import create_schema, schema_version
+from ._transfer import ImportCounts, export_jsonl, import_jsonl, read_jsonl
 
 __version__ = "0.1.0"
 """The one place the version is written; the package metadata reads it from here."""
@@ -27,21 +30,31 @@ __version__ = "0.1.0"
 __all__ = [
     "SCHEMA_VERSION",
     "AdkStoreError",
+    "AppStateRecord",
     "DatabaseError",
     "Event",
     "EventActions",
     "EventExistsError",
     "GetSessionConfig",
+    "ImportCounts",
     "InvalidArgumentError",
     "ListSessionsResponse",
     "SchemaVersionError",
     "Session",
     "SessionExistsError",
+    "SessionKey",
     "SessionNotFoundError",
+    "SessionRecord",
     "SessionService",
     "StaleSessionError",
     "StateSerializationError",
+    "StoreStatus",
+    "StoredRecord",
+    "UserStateRecord",
     "create_schema",
+    "export_jsonl",
+    "import_jsonl",
     "metadata",
+    "read_jsonl",
     "schema_version",
 ]

@@ -26,6 +26,7 @@ from ._models import Event, JsonDict, Session
 from ._runtime import Connection, write_transaction
 from ._state import TEMP_PREFIX, split_state_delta, without_temp
 from ._statements import Statements
+from ._telemetry import logger
 from ._validate import check_id, check_timestamp
 from .dialects import Dialect
 
@@ -147,11 +148,7 @@ async def _append_if_current(
     if recreated or not append.allow_stale:
         # A session deleted and created again is another session: never append to it
         # through a copy of the old one, even when stale appends are allowed.
-        raise StaleSessionError(
-            *append.names,
-            expected_revision=append.expected_revision,
-            stored_revision=stored_revision,
-        )
+        raise _stale(append, stored_revision)
     return None
 
 
@@ -177,9 +174,7 @@ async def _append_after_the_others(
         if revision is None:
             raise SessionNotFoundError(*append.names)
         if revision != expected + 1 and not append.allow_stale:
-            raise StaleSessionError(
-                *append.names, expected_revision=expected, stored_revision=revision - 1
-            )
+            raise _stale(append, revision - 1)
         try:
             await connection.execute(
                 statements.insert_event, {**append.key, **append.event_values, "seq": revision}
@@ -218,7 +213,12 @@ def bring_up_to_date(
         session.events.extend(outcome.missed_events)
     session.state.update(append.full_delta)
     session.events.append(event)
-    session.last_update_time = append.event_values["timestamp"]
+    # As stored: the later of the event's timestamp and the session's update time, which never
+    # goes back (so a paged walk over sessions ordered by it never skips one).
+    session.last_update_time = max(
+        append.timestamp,
+        session.last_update_time if stored is None else stored.last_update_time,
+    )
     session.revision = outcome.revision
 
 
@@ -253,3 +253,20 @@ def _event_exists(
     if dialect.is_unique_violation(error):
         return EventExistsError(*append.names, append.event_id)
     return None
+
+
+def _stale(append: PreparedAppend, stored_revision: int) -> StaleSessionError:
+    """The refusal of a stale append, logged (ids and revisions only) at debug level."""
+    app_name, user_id, session_id = append.names
+    logger.debug(
+        "stale append refused: session %r of user %r in app %r is at revision %d, "
+        "the caller held %d",
+        session_id,
+        user_id,
+        app_name,
+        stored_revision,
+        append.expected_revision,
+    )
+    return StaleSessionError(
+        *append.names, expected_revision=append.expected_revision, stored_revision=stored_revision
+    )

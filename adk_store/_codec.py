@@ -16,8 +16,17 @@ from typing import Any
 
 from ._errors import InvalidArgumentError, StateSerializationError
 from ._models import Event, EventActions, JsonDict, Session
+from ._operations import SessionKey
+from ._records import AppStateRecord, SessionRecord, UserStateRecord
 from ._schema import EVENT_COLUMNS
-from ._state import ScopedDelta, check_json_value, merge_scopes
+from ._state import (
+    APP_PREFIX,
+    USER_PREFIX,
+    ScopedDelta,
+    check_json_value,
+    merge_scopes,
+    prefixed,
+)
 from .dialects import Dialect
 
 _ACTION_FIELDS = tuple(f.name for f in fields(EventActions) if f.name != "extra")
@@ -28,6 +37,7 @@ _EVENT_COLUMN_FIELDS = frozenset(EVENT_COLUMNS) - {"seq", "extra_fields"}
 _EXTRA_EVENT_FIELDS = tuple(
     f.name for f in fields(Event) if f.name not in _EVENT_COLUMN_FIELDS and f.name != "extra"
 )
+_IMMUTABLE_JSON = frozenset({str, int, float, bool, type(None)})
 _TEXT_COLUMNS = ("id", "invocation_id", "author", "branch", "error_code", "error_message")
 
 
@@ -182,14 +192,89 @@ class RowCodec:
             create_time=create_time,
         )
 
+    def sessions_from_rows(self, rows: Sequence[Any]) -> list[Session]:
+        """Sessions (without events) from rows of ``Statements.select_session``'s columns.
+
+        The app and user state columns repeat on every row of one app or user: each distinct
+        text is parsed once per call, and its prefixed keys are reused for every session
+        that has it when all its values are immutable (str, number, bool, null), so that no
+        caller can change one session's state through another's.
+        """
+        reusable: dict[tuple[str, str | None], JsonDict] = {}
+
+        def scope(prefix: str, text: str | None) -> JsonDict:
+            keys = reusable.get((prefix, text))
+            if keys is None:
+                keys = prefixed(prefix, self.state_from_value(text))
+                if all(type(value) in _IMMUTABLE_JSON for value in keys.values()):
+                    reusable[(prefix, text)] = keys
+            return keys
+
+        sessions = []
+        for row in rows:
+            (
+                app_name,
+                user_id,
+                session_id,
+                session_state,
+                revision,
+                update_time,
+                app_state,
+                user_state,
+                create_time,
+            ) = row_values(row)
+            state = self.state_from_value(session_state)
+            state.update(scope(APP_PREFIX, app_state))
+            state.update(scope(USER_PREFIX, user_state))
+            sessions.append(
+                Session(
+                    id=session_id,
+                    app_name=app_name,
+                    user_id=user_id,
+                    state=state,
+                    events=[],
+                    last_update_time=update_time,
+                    revision=revision,
+                    create_time=create_time,
+                )
+            )
+        return sessions
+
     def state_from_value(self, text: str | None) -> JsonDict:
         """A state dict from a stored state column; ``{}`` when there is no row."""
-        return {} if text is None else dict(json.loads(self._dialect.restore_json(text)))
+        if text is None or text == "{}":
+            return {}
+        return dict(json.loads(self._dialect.restore_json(text)))
 
     def scopes_from_row(self, row: Sequence[Any]) -> tuple[JsonDict, JsonDict]:
         """The app and user state of a ``Statements.select_scopes`` row."""
         app_state, user_state = row_values(row)
         return self.state_from_value(app_state), self.state_from_value(user_state)
+
+    def session_record_from_row(self, row: Sequence[Any], events: list[Event]) -> SessionRecord:
+        """A :class:`SessionRecord` from a row of ``StoreStatements.sessions_page``'s columns."""
+        app_name, user_id, session_id, session_state, _revision, create_time, update_time = (
+            row_values(row)
+        )
+        return SessionRecord(
+            app_name=app_name,
+            user_id=user_id,
+            id=session_id,
+            state=self.state_from_value(session_state),
+            create_time=create_time,
+            update_time=update_time,
+            events=events,
+        )
+
+    def app_state_record_from_row(self, row: Sequence[Any]) -> AppStateRecord:
+        app_name, state = row_values(row)
+        return AppStateRecord(app_name=app_name, state=self.state_from_value(state))
+
+    def user_state_record_from_row(self, row: Sequence[Any]) -> UserStateRecord:
+        app_name, user_id, state = row_values(row)
+        return UserStateRecord(
+            app_name=app_name, user_id=user_id, state=self.state_from_value(state)
+        )
 
 
 def _actions_dict(actions: EventActions) -> JsonDict:
@@ -262,3 +347,9 @@ def revision_from_row(row: Sequence[Any]) -> tuple[int, float]:
     """The revision and create time of a ``Statements.select_revision`` row."""
     revision, create_time = row_values(row)
     return int(revision), create_time
+
+
+def session_key_from_row(row: Sequence[Any]) -> SessionKey:
+    """A :class:`SessionKey` from a row of app_name, user_id, id, update_time."""
+    app_name, user_id, session_id, update_time = row_values(row)
+    return SessionKey(app_name, user_id, session_id, update_time)

@@ -18,6 +18,7 @@ from ._errors import SchemaVersionError
 from ._runtime import Connection, write_transaction
 from ._schema import SCHEMA_VERSION
 from ._statements import Statements
+from ._telemetry import logger
 from .dialects import Dialect
 
 if sys.version_info >= (3, 11):
@@ -38,9 +39,10 @@ def migrations_root() -> Traversable:
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
-def migration_files(dialect_name: str) -> dict[int, Traversable]:
-    """The migration files of a dialect, by the version each one creates."""
-    folder = migrations_root() / dialect_name
+def migration_files(dialect_name: str, root: Traversable | None = None) -> dict[int, Traversable]:
+    """The migration files of a dialect (under ``root``, by default the shipped ones), by
+    the version each one creates."""
+    folder = (root or migrations_root()) / dialect_name
     found: dict[int, Traversable] = {}
     for entry in folder.iterdir():
         match = _FILE_NAME.match(entry.name)
@@ -90,9 +92,10 @@ async def open_schema(
     :class:`SchemaVersionError` naming the command that upgrades it); a newer one raises.
     """
     found = await stored_version(connection, dialect, statements)
+    logger.debug("schema check: version %d stored, %d needed", found, SCHEMA_VERSION)
     if found == SCHEMA_VERSION:
         return
-    _refuse_newer(found)
+    _refuse_newer(found, SCHEMA_VERSION)
     if found and not upgrade_older:
         raise _older_schema(found)
     await upgrade(connection, dialect, statements, upgrade_older=upgrade_older)
@@ -104,8 +107,11 @@ async def upgrade(
     statements: Statements,
     *,
     upgrade_older: bool = True,
+    root: Traversable | None = None,
+    target: int = SCHEMA_VERSION,
 ) -> int:
-    """Bring the schema to :data:`SCHEMA_VERSION`; return the version found before.
+    """Bring the schema to ``target`` (this release's :data:`SCHEMA_VERSION`) with the
+    migrations under ``root`` (the shipped ones); return the version found before.
 
     With ``upgrade_older=False`` only an empty database is set up: an older schema (perhaps
     created by another process meanwhile) raises :class:`SchemaVersionError`.
@@ -115,11 +121,14 @@ async def upgrade(
             await connection.execute(dialect.schema_lock)
         await dialect.prepare_migrations(connection)
         found = await stored_version(connection, dialect, statements)
-        _refuse_newer(found)
-        if 0 < found < SCHEMA_VERSION and not upgrade_older:
+        _refuse_newer(found, target)
+        if 0 < found < target and not upgrade_older:
             raise _older_schema(found)
-        files = migration_files(dialect.name)
-        for version in range(found + 1, SCHEMA_VERSION + 1):
+        files = migration_files(dialect.name, root)
+        if found == target:
+            logger.debug("schema at version %d; nothing to upgrade", found)
+        for version in range(found + 1, target + 1):
+            logger.info("upgrading the %s schema to version %d", dialect.name, version)
             for statement in split_statements(files[version].read_text(encoding="utf-8")):
                 await connection.execute(statement)
             await connection.execute(
@@ -135,9 +144,9 @@ def _older_schema(found: int) -> SchemaVersionError:
     )
 
 
-def _refuse_newer(found: int) -> None:
-    if found > SCHEMA_VERSION:
+def _refuse_newer(found: int, known: int) -> None:
+    if found > known:
         raise SchemaVersionError(
-            f"the database schema is version {found}, newer than the {SCHEMA_VERSION} this "
+            f"the database schema is version {found}, newer than the {known} this "
             "adk-store understands; upgrade adk-store (pip install -U adk-store)"
         )

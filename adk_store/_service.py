@@ -18,9 +18,18 @@ from ._append import bring_up_to_date, merge_shared_state, prepare_append, write
 from ._codec import RowCodec, revision_from_row
 from ._errors import DatabaseError, SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
-from ._runtime import Connection, ConnectionPool, Connector, Database, write_transaction
+from ._runtime import (
+    Connection,
+    ConnectionPool,
+    Connector,
+    Database,
+    run_to_completion,
+    write_transaction,
+)
 from ._state import merge_scopes, split_state_delta
 from ._statements import Statements
+from ._store_operations import StoreOperations
+from ._store_statements import StoreStatements
 from ._validate import (
     MAX_ROWS,
     check_id,
@@ -40,7 +49,7 @@ READ_ATTEMPTS = 100
 """Reads of a session that was deleted and created again between a read's two statements."""
 
 
-class SessionService:
+class SessionService(StoreOperations):
     """Stores sessions, their events and app/user/session state in SQLite or PostgreSQL.
 
     >>> service = SessionService("sqlite+aiosqlite:///app.db")
@@ -75,6 +84,9 @@ class SessionService:
     * ``schema``: on PostgreSQL, the schema (namespace) that holds every adk-store table, the
       version table and the migration lock, created when missing; services with different
       schemas share a database without seeing each other's data. Refused on SQLite.
+
+    Store-wide operations (``status``, ``export_records``, ``import_session``, ``prune``, …)
+    are described in :class:`StoreOperations`.
     """
 
     def __init__(
@@ -102,6 +114,7 @@ class SessionService:
             schema=schema,
         )
         self._statements = Statements(self._dialect)
+        self._store_statements = StoreStatements(self._dialect)
         self._codec = RowCodec(self._dialect)
         self._allow_stale = allow_stale_appends
         self._upgrade_older_schema = create_schema
@@ -179,25 +192,47 @@ class SessionService:
         shared = self._codec.shared_state_json(scoped, "state")
         sql = self._statements
 
+        def exists(error: Exception) -> Exception:
+            if self._dialect.is_unique_violation(error):
+                return SessionExistsError(app_name, user_id, session_id)
+            return error
+
+        async def create_in_one_statement(connection: Connection, statement: str) -> Any:
+            values = {
+                **key,
+                "session_state": session_state,
+                "now": now,
+                "update_time": now,
+                "app_state_delta": shared.app_json,
+                "user_state_delta": shared.user_json,
+            }
+            try:
+                # Autocommit: the statement is its own transaction (see _append).
+                return await run_to_completion(connection.fetch_one(statement, values))
+            except Exception as error:
+                raise exists(error) from None
+
         async def create(pool: ConnectionPool) -> Any:
-            async with pool.writer() as connection, self._write_transaction(connection):
-                try:
-                    await connection.execute(
-                        sql.insert_session, {**key, "session_state": session_state, "now": now}
+            async with pool.writer() as connection:
+                if sql.one_statement_create is not None:
+                    return await create_in_one_statement(connection, sql.one_statement_create)
+                async with self._write_transaction(connection):
+                    try:
+                        await connection.execute(
+                            sql.insert_session,
+                            {**key, "session_state": session_state, "now": now},
+                        )
+                    except Exception as error:
+                        raise exists(error) from None
+                    await merge_shared_state(connection, sql, key, shared, now)
+                    row = await connection.fetch_one(
+                        sql.select_scopes, {"app_name": app_name, "user_id": user_id}
                     )
-                except Exception as error:
-                    if self._dialect.is_unique_violation(error):
-                        raise SessionExistsError(app_name, user_id, session_id) from None
-                    raise
-                await merge_shared_state(connection, sql, key, shared, now)
-                row = await connection.fetch_one(
-                    sql.select_scopes, {"app_name": app_name, "user_id": user_id}
-                )
-                assert row is not None
-                return row
+                    assert row is not None
+                    return row
 
         app_state, user_state = self._codec.scopes_from_row(
-            await self._connector.call("create_session", create)
+            await self._connector.call("create_session", create, app_name=app_name)
         )
         return Session(
             id=session_id,
@@ -259,7 +294,7 @@ class SessionService:
                 f"and created again {READ_ATTEMPTS} times while it was being read"
             )
 
-        return await self._connector.call("get_session", load)
+        return await self._connector.call("get_session", load, app_name=app_name)
 
     async def list_sessions(
         self,
@@ -268,42 +303,56 @@ class SessionService:
         user_id: str | None = None,
         limit: int | None = None,
         page_token: str | None = None,
+        newest_first: bool = False,
     ) -> ListSessionsResponse:
-        """Sessions of an app (or of one user), without events, oldest update first.
+        """Sessions of an app (or of one user), without events, oldest update first
+        (most recent first with ``newest_first``).
 
-        With ``limit``, at most that many come back, and ``next_page_token`` fetches the rest;
-        pages stay consistent while sessions are added.
+        With ``limit``, at most that many come back, and ``next_page_token`` fetches the rest
+        (pass it with the same other arguments); pages stay consistent while sessions are added.
         """
         check_id(app_name, "app_name")
         if user_id is not None:
             check_id(user_id, "user_id")
         check_page(limit, page_token)
         across_users = user_id is None
+        newest_first = bool(newest_first)
         values: dict[str, Any] = {"app_name": app_name}
         if user_id is not None:
             values["user_id"] = user_id
         if limit is not None:
             values["limit"] = min(limit, MAX_ROWS) + 1
             if page_token is not None:
-                values.update(decode_page_token(page_token, with_user_id=across_users))
+                values.update(
+                    decode_page_token(
+                        page_token, with_user_id=across_users, newest_first=newest_first
+                    )
+                )
         query = self._statements.session_list(
-            of_user=not across_users, page=limit is not None, after_token=page_token is not None
+            of_user=not across_users,
+            page=limit is not None,
+            after_token=page_token is not None,
+            newest_first=newest_first,
         )
 
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
             async with pool.reader() as connection:
                 rows = await connection.fetch_all(query, values)
-            sessions = [self._codec.session_from_row(row, []) for row in rows]
+            sessions = self._codec.sessions_from_rows(rows)
             next_token = None
             if limit is not None and len(sessions) > limit:
                 del sessions[limit:]
                 last = sessions[-1]
                 next_token = encode_page_token(
-                    last.last_update_time, last.user_id, last.id, with_user_id=across_users
+                    last.last_update_time,
+                    last.user_id,
+                    last.id,
+                    with_user_id=across_users,
+                    newest_first=newest_first,
                 )
             return ListSessionsResponse(sessions=sessions, next_page_token=next_token)
 
-        return await self._connector.call("list_sessions", page)
+        return await self._connector.call("list_sessions", page, app_name=app_name)
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Delete the session and its events; deleting a missing session does nothing."""
@@ -315,7 +364,7 @@ class SessionService:
                 await connection.execute(self._statements.delete_events, key)
                 await connection.execute(self._statements.delete_session, key)
 
-        await self._connector.call("delete_session", delete)
+        await self._connector.call("delete_session", delete, app_name=app_name)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -351,7 +400,7 @@ class SessionService:
             # commit was under way still finds its session matching what was stored.
             bring_up_to_date(session, event, prepared, outcome)
 
-        await self._connector.call("append_event", append)
+        await self._connector.call("append_event", append, app_name=session.app_name)
         return event
 
     # -- shared state ------------------------------------------------------------------------
@@ -376,7 +425,9 @@ class SessionService:
             async with pool.reader() as connection:
                 return await connection.fetch_val(query, values)
 
-        return self._codec.state_from_value(await self._connector.call(what, fetch))
+        return self._codec.state_from_value(
+            await self._connector.call(what, fetch, app_name=values["app_name"])
+        )
 
     async def _still_there(
         self, connection: Connection, key: dict[str, str], session: Session

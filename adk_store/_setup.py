@@ -40,6 +40,6 @@ async def schema_version(database: str | Database, *, schema: str | None = None)
 
     await connector.open()
     try:
-        return await connector.call("schema version", read)
+        return await connector.call("schema_version", read)
     finally:
         await connector.close()

@@ -61,9 +61,14 @@ def split_state_delta(state_delta: Mapping[str, Any], *, where: str = "state") -
 def merge_scopes(app_state: JsonDict, user_state: JsonDict, session_state: JsonDict) -> JsonDict:
     """The single state dict a session exposes: session keys plus prefixed app and user keys."""
     merged = dict(session_state)
-    merged.update({APP_PREFIX + key: value for key, value in app_state.items()})
-    merged.update({USER_PREFIX + key: value for key, value in user_state.items()})
+    merged.update(prefixed(APP_PREFIX, app_state))
+    merged.update(prefixed(USER_PREFIX, user_state))
     return merged
+
+
+def prefixed(prefix: str, scope_state: JsonDict) -> JsonDict:
+    """``scope_state`` with ``prefix`` (``app:`` or ``user:``) on every key."""
+    return {prefix + key: value for key, value in scope_state.items()}
 
 
 def without_temp(state_delta: Mapping[str, Any]) -> JsonDict:

@@ -62,39 +62,28 @@ class Statements:
         create_time. Every session query returns these columns."""
 
         page_of_app = session_with_scopes.where(sessions.c.app_name == sa.bindparam("app_name"))
-        app_order = (sessions.c.update_time, sessions.c.user_id, sessions.c.id)
-        self.list_app_sessions = self._sql(page_of_app.order_by(*app_order))
-        self.list_app_sessions_page = self._sql(
-            page_of_app.order_by(*app_order).limit(_LIMIT).offset(_NO_OFFSET)
-        )
-        self.list_app_sessions_after = self._sql(
-            page_of_app.where(
-                sa.tuple_(*app_order)
-                > sa.tuple_(
-                    sa.bindparam("after_time"),
-                    sa.bindparam("after_user_id"),
-                    sa.bindparam("after_id"),
-                )
-            )
-            .order_by(*app_order)
-            .limit(_LIMIT)
-            .offset(_NO_OFFSET)
-        )
         page_of_user = page_of_app.where(sessions.c.user_id == sa.bindparam("user_id"))
-        user_order = (sessions.c.update_time, sessions.c.id)
-        self.list_user_sessions = self._sql(page_of_user.order_by(*user_order))
-        self.list_user_sessions_page = self._sql(
-            page_of_user.order_by(*user_order).limit(_LIMIT).offset(_NO_OFFSET)
-        )
-        self.list_user_sessions_after = self._sql(
-            page_of_user.where(
-                sa.tuple_(*user_order)
-                > sa.tuple_(sa.bindparam("after_time"), sa.bindparam("after_id"))
-            )
-            .order_by(*user_order)
-            .limit(_LIMIT)
-            .offset(_NO_OFFSET)
-        )
+        self._session_lists: dict[tuple[bool, bool], tuple[str, str, str]] = {}
+        """``list_sessions`` queries (all, first page, page after a token) by (of one user,
+        newest first). Pages are keyset pages over (update_time, [user_id,] id)."""
+        by_time, by_user, by_id = sessions.c.update_time, sessions.c.user_id, sessions.c.id
+        for of_user, listed, order, token_names in (
+            (False, page_of_app, (by_time, by_user, by_id), ("time", "user_id", "id")),
+            (True, page_of_user, (by_time, by_id), ("time", "id")),
+        ):
+            last_seen = sa.tuple_(*(sa.bindparam(f"after_{name}") for name in token_names))
+            for newest_first in (False, True):
+                ordered = listed.order_by(*(c.desc() if newest_first else c for c in order))
+                past: sa.ColumnElement[bool] = (
+                    sa.tuple_(*order) < last_seen
+                    if newest_first
+                    else sa.tuple_(*order) > last_seen
+                )
+                self._session_lists[of_user, newest_first] = (
+                    self._sql(ordered),
+                    self._sql(ordered.limit(_LIMIT).offset(_NO_OFFSET)),
+                    self._sql(ordered.where(past).limit(_LIMIT).offset(_NO_OFFSET)),
+                )
 
         self.select_scopes = self._sql(
             sa.select(
@@ -143,7 +132,9 @@ class Statements:
             .values(
                 state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=sa.bindparam("update_time"),
+                update_time=dialect.later_of(
+                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
+                ),
             )
             .returning(sessions.c.revision)
         )
@@ -171,6 +162,10 @@ class Statements:
                 extra_fields=json_param("extra_fields"),
             )
         )
+
+        create = dialect.one_statement_create()
+        self.one_statement_create = None if create is None else self._sql(create)
+        """See ``Dialect.one_statement_create``; ``None``: create in a transaction."""
 
         self.one_statement_append = self._sql(dialect.one_statement_append())
         """See ``Dialect.one_statement_append``; run it with ``run_one_statement_append``."""
@@ -215,14 +210,15 @@ class Statements:
             )
         )
 
-    def session_list(self, *, of_user: bool, page: bool, after_token: bool) -> str:
+    def session_list(
+        self, *, of_user: bool, page: bool, after_token: bool, newest_first: bool = False
+    ) -> str:
         """The query for ``list_sessions``: of an app or of one user, all or one page, from
-        the start or after a page token."""
+        the start or after a page token, oldest or newest update first."""
+        every, first_page, next_page = self._session_lists[of_user, newest_first]
         if not page:
-            return self.list_user_sessions if of_user else self.list_app_sessions
-        if after_token:
-            return self.list_user_sessions_after if of_user else self.list_app_sessions_after
-        return self.list_user_sessions_page if of_user else self.list_app_sessions_page
+            return every
+        return next_page if after_token else first_page
 
     def event_list(self, *, recent_only: bool, after_timestamp: bool) -> str:
         """The query for a session's events: all (oldest first) or the most recent (newest

@@ -134,17 +134,30 @@ def check_page(limit: object, page_token: object) -> None:
         raise InvalidArgumentError("page_token needs a limit")
 
 
+NEWEST_FIRST = "newest_first"
+
+
 def encode_page_token(
-    last_update_time: float, user_id: str, session_id: str, *, with_user_id: bool
+    last_update_time: float,
+    user_id: str,
+    session_id: str,
+    *,
+    with_user_id: bool,
+    newest_first: bool = False,
 ) -> str:
     """The token for the page after the session with this update time and key."""
     position: list[Any] = [last_update_time, session_id]
     if with_user_id:
         position.insert(1, user_id)
+    if newest_first:
+        # The order travels in the token, so a call in the other order refuses it.
+        position.append(NEWEST_FIRST)
     return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
 
 
-def decode_page_token(token: str, *, with_user_id: bool) -> dict[str, Any]:
+def decode_page_token(
+    token: str, *, with_user_id: bool, newest_first: bool = False
+) -> dict[str, Any]:
     """The query values a token stands for; any other text raises InvalidArgumentError."""
     refused = InvalidArgumentError(
         f"page_token {str(token)[:40]!r} is not a token list_sessions returned"
@@ -153,7 +166,10 @@ def decode_page_token(token: str, *, with_user_id: bool) -> dict[str, Any]:
         position = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError, AttributeError, binascii.Error):
         raise refused from None
-    if not isinstance(position, list) or len(position) != (3 if with_user_id else 2):
+    expected_length = (3 if with_user_id else 2) + newest_first
+    if not isinstance(position, list) or len(position) != expected_length:
+        raise refused
+    if newest_first and position.pop() != NEWEST_FIRST:
         raise refused
     after_time, *ids = position
     if (

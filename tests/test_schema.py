@@ -228,7 +228,26 @@ PLANNED_QUERIES = {
         "after_id": "s",
     },
     "list_user_sessions_after": {"limit": 3, "user_id": "u", "after_time": 1.0, "after_id": "s"},
+    "list_app_sessions_page_newest_first": {"limit": 3},
+    "list_user_sessions_after_newest_first": {
+        "limit": 3,
+        "user_id": "u",
+        "after_time": 1.0,
+        "after_id": "s",
+    },
 }
+
+
+def planned_sql(statements: Statements, name: str) -> str:
+    """The statement a ``PLANNED_QUERIES`` name stands for."""
+    if not name.startswith("list_"):
+        return str(getattr(statements, name))
+    return statements.session_list(
+        of_user="_user_" in name,
+        page=True,
+        after_token="_after" in name,
+        newest_first=name.endswith("_newest_first"),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PLANNED_QUERIES))
@@ -236,8 +255,14 @@ async def test_hot_queries_are_index_scans_without_a_sort(
     service: adk_store.SessionService, db_url: str, name: str
 ) -> None:
     statements = Statements(service._dialect)
-    sql = getattr(statements, name)
-    candidates = {"app_name": "a", "user_id": "u", "session_id": "s", **PLANNED_QUERIES[name]}
+    sql = planned_sql(statements, name)
+    candidates = {
+        "app_name": "a",
+        "user_id": "u",
+        "session_id": "s",
+        "created": 1.0,
+        **PLANNED_QUERIES[name],
+    }
     values = {key: value for key, value in candidates.items() if f":{key}" in sql}
     postgres = service.dialect_name == "postgresql"
 

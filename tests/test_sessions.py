@@ -131,6 +131,26 @@ async def test_list_returns_sessions_without_events_oldest_update_first(
     assert (await service.list_sessions(app_name=APP, user_id="nobody")).sessions == []
 
 
+async def test_listed_sessions_share_no_state_a_caller_could_change(
+    service: adk_store.SessionService,
+) -> None:
+    shared = {"app:plan": "pro", "user:tags": ["a"], "user:name": "Ada"}
+    for number in range(3):
+        await service.create_session(
+            app_name=APP, user_id="u1", session_id=f"s{number}", state={**shared, "n": number}
+        )
+    first, second, third = (await service.list_sessions(app_name=APP, user_id="u1")).sessions
+    assert [s.state for s in (first, second, third)] == [
+        {"app:plan": "pro", "user:tags": ["a"], "user:name": "Ada", "n": number}
+        for number in range(3)
+    ]
+    first.state["user:tags"].append("changed")
+    first.state["app:plan"] = "free"
+    del first.state["user:name"]
+    assert second.state == third.state | {"n": 1} == {**shared, "n": 1}
+    assert third.state["user:tags"] is not second.state["user:tags"]
+
+
 async def test_list_pages_cover_every_session_once_while_sessions_are_added(
     service: adk_store.SessionService,
 ) -> None:

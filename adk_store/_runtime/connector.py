@@ -15,6 +15,7 @@ import anyio
 import databases
 
 from .._errors import AdkStoreError, DatabaseError
+from .._telemetry import logger, operation_span
 from .bridge import LoopBridge, open_bridge
 from .compiled import Connection
 from .pool import ConnectionPool, PoolLayout
@@ -110,6 +111,7 @@ class Connector:
             raise
         else:
             self._bridge = bridge
+            logger.debug("opened the %s database", self._setup.name)
         finally:
             self._opening.set()
             self._opening = None
@@ -188,8 +190,21 @@ class Connector:
             self._connected_database = False
             await self._database.disconnect()
 
-    async def call(self, what: str, operation: Callable[[ConnectionPool], Awaitable[T]]) -> T:
-        """Run ``operation`` on the service's loop; driver errors become DatabaseError."""
+    async def call(
+        self,
+        what: str,
+        operation: Callable[[ConnectionPool], Awaitable[T]],
+        *,
+        app_name: str | None = None,
+    ) -> T:
+        """Run ``operation`` on the service's loop; driver errors become DatabaseError.
+
+        The call is traced as the span ``adk_store.<what>`` (see ``_telemetry``).
+        """
+        with operation_span(what, self._setup.name, app_name):
+            return await self._call(what, operation)
+
+    async def _call(self, what: str, operation: Callable[[ConnectionPool], Awaitable[T]]) -> T:
         if self._bridge is None:
             await self.open()
         bridge = self._bridge

@@ -36,6 +36,7 @@ import anyio
 import databases
 
 from .._errors import AdkStoreError, DatabaseError
+from .._telemetry import logger
 from .compiled import Connection
 from .transactions import nested_in_outer_transaction, operation_savepoint
 
@@ -143,16 +144,25 @@ class _HeldConnections:
             connection = self._idle.pop()
             try:
                 alive = self._is_alive(connection)
+            except DatabaseError:
+                # Not this connection but the database is unusable (a SQLite file replaced).
+                await self._discard(connection)
+                raise
             except Exception:
                 alive = False
             if alive:
                 return connection
+            logger.debug("dropped a dead held connection; opening a new one")
             await self._discard(connection)
         return await self._connect()
 
     async def _connect(self) -> Connection:
         connection = Connection(self._database.connection())
-        with anyio.move_on_after(self._timeout) as waiting:
+        # Shielded, so that a connection being opened is never abandoned half-open by a
+        # cancelled caller (an aiosqlite connection would stay open until garbage collection,
+        # beyond the pool's bound); bounded by the timeout instead.
+        with anyio.CancelScope(shield=True) as waiting:
+            waiting.deadline = anyio.current_time() + self._timeout
             await connection.__aenter__()
         if waiting.cancelled_caught:
             raise self._timed_out()

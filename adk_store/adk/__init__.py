@@ -3,9 +3,22 @@
 >>> from adk_store.adk import AdkSessionService
 >>> service = AdkSessionService("sqlite+aiosqlite:///sessions.db")
 >>> runner = Runner(agent=agent, app_name="app", session_service=service)
+
+Moving in from google-adk's own database (and back out):
+
+>>> report = await import_adk("sessions.db", "sqlite+aiosqlite:///store.db")
+>>> report = await export_adk("sqlite+aiosqlite:///store.db", "back_to_adk.db")
 """
 
 from . import _uri
+from ._adk_stores import (
+    RefusedPickleError,
+    SourceFormatError,
+    StoreKind,
+    TransferReport,
+    export_adk,
+    import_adk,
+)
 from ._errors import EventExistsError, SessionExistsError, SessionNotFoundError, StaleSessionError
 from ._service import AdkSessionService, register_session_services, session_service_factory
 from ._uri import URI_SCHEME, URI_SCHEMES
@@ -17,9 +30,15 @@ __all__ = [
     "URI_SCHEMES",
     "AdkSessionService",
     "EventExistsError",
+    "RefusedPickleError",
     "SessionExistsError",
     "SessionNotFoundError",
+    "SourceFormatError",
     "StaleSessionError",
+    "StoreKind",
+    "TransferReport",
+    "export_adk",
+    "import_adk",
     "register_session_services",
     "session_service_factory",
 ]

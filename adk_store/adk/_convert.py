@@ -156,7 +156,10 @@ def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSessio
     >>> session_from_core(core_session, AdkEvent).id == core_session.id
     True
     """
-    adk_session = AdkSession(
+    # Every value is already of the field's type (str, a fresh state dict, validated events,
+    # float): constructing skips a second validation that would only copy the state (the
+    # same object as validating it; a test compares the two).
+    adk_session = AdkSession.model_construct(
         id=session.id,
         app_name=session.app_name,
         user_id=session.user_id,

@@ -238,8 +238,10 @@ class AdkSessionService(BaseSessionService):
         """The stored version (revision, create time) a session we did not produce stands
         for, if it is current.
 
-        It is current when it is at least as recent as storage, or holds exactly the stored
-        events; otherwise appending to it would lose another writer's update.
+        It is current only when it holds exactly the stored events (as many as the stored
+        revision, the last one with the stored last event's id); otherwise appending to it
+        would lose another writer's update. Its update time proves nothing: another writer's
+        event may carry an earlier timestamp.
         """
         stored = await self._core.get_session(
             app_name=session.app_name,
@@ -252,7 +254,7 @@ class AdkSessionService(BaseSessionService):
         holds_stored_events = len(session.events) == stored.revision and (
             [event.id for event in session.events[-1:]] == [event.id for event in stored.events]
         )
-        if session.last_update_time >= stored.last_update_time or holds_stored_events:
+        if holds_stored_events:
             return stored.revision, stored.create_time
         raise AdkStaleSessionError(
             session.app_name,

@@ -57,6 +57,11 @@ class Dialect:
         """An INSERT that supports ``on_conflict_do_update``."""
         raise NotImplementedError
 
+    def later_of(self, column: Any, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The greater of ``column`` and ``value``: a session's update time never goes back."""
+        later: ColumnElement[Any] = sa.func.greatest(column, value)
+        return later
+
     def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
         """``column`` with the top-level keys of ``delta`` set (a JSON ``null`` is kept)."""
         raise NotImplementedError
@@ -64,6 +69,12 @@ class Dialect:
     def json_param(self, name: str) -> ColumnElement[Any]:
         """A bound parameter that carries JSON text."""
         return sa.bindparam(name)
+
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        """``column`` compared and sorted by its bytes, whatever the database's collation
+        (so that exports list the same contents in the same order on every database)."""
+        ordered: ColumnElement[Any] = column
+        return ordered
 
     def one_statement_append(self) -> sa.ClauseElement:
         """The whole append as one statement.
@@ -74,6 +85,17 @@ class Dialect:
         for none). Nothing is written when the session is missing or has moved on.
         """
         raise NotImplementedError
+
+    def one_statement_create(self) -> sa.ClauseElement | None:
+        """``create_session`` as one statement, or ``None`` to run it as a transaction.
+
+        It inserts the session (``:session_state``, created and updated ``:now``), merges
+        ``:app_state_delta`` and ``:user_state_delta`` (``NULL`` for none; updated
+        ``:update_time``), and returns one row: the app and the user state after it, as
+        ``Statements.select_scopes`` does. A session that exists already raises the
+        database's unique violation and nothing is written.
+        """
+        return None
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
@@ -115,6 +137,14 @@ class Dialect:
 
     def is_unique_violation(self, error: BaseException) -> bool:
         raise NotImplementedError
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Run one compiled INSERT for every row of ``rows`` (imports), in as few round
+        trips as the driver allows."""
+        for row in rows:
+            await connection.execute(statement, row)
 
     # -- connections -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .._errors import DatabaseError
 from .._runtime import Connection, PoolLayout, run_to_completion
+from .._runtime.compiled import numbered
 from .._schema import (
     EVENT_COLUMNS,
     app_states,
@@ -110,6 +111,12 @@ class PostgresDialect(Dialect):
     def json_param(self, name: str) -> ColumnElement[Any]:
         return sa.cast(sa.bindparam(name), postgresql.JSONB)
 
+    def byte_order(self, column: Any) -> ColumnElement[Any]:
+        # The "C" collation compares bytes, as SQLite does. On a database whose default
+        # collation is another, export pages sort instead of walking the primary key index.
+        ordered: ColumnElement[Any] = column.collate("C")
+        return ordered
+
     def one_statement_append(self) -> sa.ClauseElement:
         """Data-modifying CTEs: bump the session, then insert the event and merge the deltas
         only if the bump found the session at ``:expected``."""
@@ -123,7 +130,9 @@ class PostgresDialect(Dialect):
             .values(
                 state=self.merge_json(sessions.c.state, self.json_param("session_delta")),
                 revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=sa.bindparam("update_time"),
+                update_time=self.later_of(
+                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
+                ),
             )
             .returning(sessions.c.revision)
             .cte("bumped")
@@ -167,12 +176,68 @@ class PostgresDialect(Dialect):
             inserted.cte("inserted"), app_upsert, user_upsert
         )
 
+    def one_statement_create(self) -> sa.ClauseElement:
+        """Data-modifying CTEs: insert the session, then merge the deltas; the app and user
+        state after them (as merged, or as they were when there was nothing to merge)."""
+        inserted = (
+            sa.insert(sessions)
+            .values(
+                app_name=sa.bindparam("app_name"),
+                user_id=sa.bindparam("user_id"),
+                id=sa.bindparam("session_id"),
+                state=self.json_param("session_state"),
+                revision=sa.literal_column("0"),
+                create_time=sa.bindparam("now"),
+                update_time=sa.bindparam("now"),
+            )
+            .returning(sessions.c.revision)
+            .cte("inserted")
+        )
+        app_upsert = self._upsert_from(
+            inserted,
+            app_states,
+            "app_state_delta",
+            app_name=_typed("app_name", app_states.c.app_name),
+            returning=app_states.c.state,
+        ).cte("app_upsert")
+        # Session, app, user rows in that order, as appends lock them (see above).
+        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
+            sa.literal_column("0")
+        )
+        user_upsert = self._upsert_from(
+            inserted,
+            user_states,
+            "user_state_delta",
+            app_name=_typed("app_name", user_states.c.app_name),
+            user_id=_typed("user_id", user_states.c.user_id),
+            after=app_done,
+            returning=user_states.c.state,
+        ).cte("user_upsert")
+        stored_app_state = (
+            sa.select(app_states.c.state)
+            .where(app_states.c.app_name == sa.bindparam("app_name"))
+            .scalar_subquery()
+        )
+        stored_user_state = (
+            sa.select(user_states.c.state)
+            .where(
+                user_states.c.app_name == sa.bindparam("app_name"),
+                user_states.c.user_id == sa.bindparam("user_id"),
+            )
+            .scalar_subquery()
+        )
+        return sa.select(
+            sa.func.coalesce(sa.select(app_upsert.c.state).scalar_subquery(), stored_app_state),
+            sa.func.coalesce(sa.select(user_upsert.c.state).scalar_subquery(), stored_user_state),
+        ).select_from(inserted)
+
     def _upsert_from(
         self,
         bumped: sa.CTE,
         table: sa.Table,
         delta: str,
         after: sa.ColumnElement[bool] | None = None,
+        returning: sa.ColumnElement[Any] | None = None,
         **key: sa.ColumnElement[Any],
     ) -> Any:
         """Merge ``:delta`` into ``table``'s row for ``key`` once ``bumped`` has a row."""
@@ -189,7 +254,7 @@ class PostgresDialect(Dialect):
                 "state": self.merge_json(table.c.state, insert.excluded.state),
                 "update_time": insert.excluded.update_time,
             },
-        ).returning(table.c.app_name)
+        ).returning(table.c.app_name if returning is None else returning)
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
@@ -217,6 +282,15 @@ class PostgresDialect(Dialect):
         if "e+" in json_text:
             return _JSON_STRING_OR_BIG_FLOAT.sub(_spell_out_big_float, json_text)
         return json_text
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # asyncpg pipelines executemany; it takes $n parameters, not :name ones.
+        positional, names = numbered(statement)
+        await connection.raw_connection.executemany(
+            positional, [tuple(row[name] for name in names) for row in rows]
+        )
 
     def restore_json(self, json_text: str) -> str:
         if "\\u0001" in json_text:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.sql.elements import ColumnElement
 
-from .._errors import AdkStoreError, InvalidArgumentError
+from .._errors import AdkStoreError, DatabaseError, InvalidArgumentError
 from .._runtime import Connection, PoolLayout, run_to_completion
-from .._schema import events
+from .._schema import events, session_key, sessions
 from .base import Dialect
 
 APPEND_REFUSED = "adk-store: session missing or moved on"
@@ -72,9 +73,17 @@ class SqliteDialect(Dialect):
     begin_write = "BEGIN IMMEDIATE"
     table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
 
-    def __init__(self, options: SqliteOptions, *, in_memory: bool) -> None:
+    def __init__(
+        self, options: SqliteOptions, *, in_memory: bool, path: str | None = None
+    ) -> None:
         self.options = options
         self.in_memory = in_memory
+        self._path = None if in_memory else path
+        self._file: tuple[int, int] | None = None
+        """Device and inode of the file the first connection opened."""
+        self._file_gone = False
+        """Once the file was found deleted or replaced, it stays so (a new file could even
+        reuse the old inode number once no connection holds the old one open)."""
         self.sqlalchemy = SQLiteDialect(paramstyle="named")
         self.sqlalchemy.insert_returning = True
         self.sqlalchemy.update_returning = True
@@ -92,11 +101,24 @@ class SqliteDialect(Dialect):
     def merge_json(self, column: Any, delta: ColumnElement[Any]) -> ColumnElement[Any]:
         return sa.func.adk_json_merge(column, delta)
 
+    def later_of(self, column: Any, value: ColumnElement[Any]) -> ColumnElement[Any]:
+        later: ColumnElement[Any] = sa.func.max(column, value)  # SQLite's two-argument max
+        return later
+
     def one_statement_append(self) -> sa.ClauseElement:
-        """An insert into ``adk_appends``, whose INSTEAD OF trigger does the append."""
-        return sa.insert(appends).values(
-            {column.name: sa.bindparam(column.name) for column in appends.columns}
+        """An insert into ``adk_appends``, whose INSTEAD OF trigger does the append.
+
+        The trigger sets the session's update time to the row's; that row carries the later of
+        the event's timestamp and the stored update time, read under the statement's write lock.
+        """
+        values: dict[str, Any] = {
+            column.name: sa.bindparam(column.name) for column in appends.columns
+        }
+        stored = sa.select(sessions.c.update_time).where(session_key(sessions)).scalar_subquery()
+        values["update_time"] = self.later_of(
+            sa.bindparam("update_time"), sa.func.coalesce(stored, sa.bindparam("update_time"))
         )
+        return sa.insert(appends).values(values)
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
@@ -112,11 +134,18 @@ class SqliteDialect(Dialect):
             raise
         return int(values["expected"]) + 1
 
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # sqlite3 binds the compiled statement's :name parameters itself, all in one call.
+        await connection.raw_connection.executemany(statement, rows)
+
     def is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
     async def prepare_connection(self, connection: Connection) -> None:
         raw = connection.raw_connection
+        self._check_file(opening=True)
         await raw.execute(f"PRAGMA busy_timeout = {int(self.options.busy_timeout_ms)}")
         synchronous = self.options.synchronous.upper()
         if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
@@ -132,6 +161,35 @@ class SqliteDialect(Dialect):
             await self._use_wal(raw)
         await raw.execute(f"PRAGMA synchronous = {synchronous}")
         await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
+
+    def is_alive(self, connection: Connection) -> bool:
+        self._check_file(opening=False)
+        return True
+
+    def _check_file(self, *, opening: bool) -> None:
+        """Raise :class:`DatabaseError` if the file at the path is no longer the one the
+        service opened (deleted, or replaced by another): writes through connections to the
+        old file would be acknowledged and lost, and its WAL would land on the new file.
+
+        One ``stat`` per operation; a file replaced between that and the statement is not
+        detected."""
+        if self._path is None:
+            return
+        try:
+            status = os.stat(self._path)
+        except OSError:
+            identity = None
+        else:
+            identity = (status.st_dev, status.st_ino)
+        if opening and self._file is None:
+            self._file = identity
+            return
+        if self._file_gone or identity is None or identity != self._file:
+            self._file_gone = True
+            raise DatabaseError(
+                f"the SQLite file {self._path} was deleted or replaced since this service "
+                "opened it; nothing was written. Open a new SessionService on the file."
+            )
 
     async def _use_wal(self, raw: Any) -> None:
         """Switch the file to WAL (it stays so); retry while another process holds a lock.
@@ -166,4 +224,5 @@ def sqlite_dialect(url: str, options: SqliteOptions) -> SqliteDialect:
             "sqlite+aiosqlite:///:memory: for one in-memory database)"
         )
     in_memory = url.rstrip("/").endswith(":memory:") or "mode=memory" in url
-    return SqliteDialect(options, in_memory=in_memory)
+    file = path[1:] if path.startswith("/") else path  # sqlite:///app.db and sqlite:////abs
+    return SqliteDialect(options, in_memory=in_memory, path=os.path.abspath(file))

@@ -49,18 +49,19 @@ async def test_duplicate_id_raises_adk_already_exists(adk_service: AdkSessionSer
 
 async def test_append_applies_adk_in_memory_side_effects(adk_service: AdkSessionService) -> None:
     session = await adk_service.create_session(app_name=APP, user_id="u1")
-    event = state_event({"temp:scratch": 1, "step": 2, "user:name": "Ada"}, timestamp=1234.5)
+    later = session.last_update_time + 1234.5  # update times never go back
+    event = state_event({"temp:scratch": 1, "step": 2, "user:name": "Ada"}, timestamp=later)
     returned = await adk_service.append_event(session, event)
     assert returned is event
     assert event.actions.state_delta == {"step": 2, "user:name": "Ada"}
     assert session.state == {"temp:scratch": 1, "step": 2, "user:name": "Ada"}
     assert session.events == [event]
-    assert session.last_update_time == 1234.5
+    assert session.last_update_time == later
     loaded = await adk_service.get_session(app_name=APP, user_id="u1", session_id=session.id)
     assert loaded is not None
     assert loaded.state == {"step": 2, "user:name": "Ada"}
     assert [stored.model_dump() for stored in loaded.events] == [event.model_dump()]
-    assert loaded.last_update_time == 1234.5
+    assert loaded.last_update_time == later
 
 
 async def test_partial_events_are_neither_stored_nor_applied(

@@ -1,0 +1,87 @@
+"""Writing records from an export (or another store) into this one.
+
+A session is written with its times and all its events in one transaction; its revision is
+its number of events, and event ``seq`` numbers follow the record's order. App and user state
+are merged key by key into what the store holds, as a state delta would be.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ._codec import RowCodec
+from ._errors import EventExistsError, InvalidArgumentError, SessionExistsError
+from ._records import SessionRecord
+from ._runtime import Connection
+from ._statements import Statements
+from ._store_statements import StoreStatements
+from .dialects import Dialect
+
+_SHARED_PREFIXES = ("app:", "user:", "temp:")
+
+
+@dataclass(frozen=True)
+class SessionImport:
+    """A session record checked and encoded into row values, ready to write."""
+
+    session_values: dict[str, Any]
+    event_values: list[dict[str, Any]]
+
+
+def prepare_session_import(record: SessionRecord, codec: RowCodec) -> SessionImport:
+    """Check ``record`` and encode its rows; raises before anything is written."""
+    names = (record.app_name, record.user_id, record.id)
+    where = f"session {record.id!r} of user {record.user_id!r} in app {record.app_name!r}"
+    prefixed = sorted(key for key in record.state if key.startswith(_SHARED_PREFIXES))
+    if prefixed:
+        raise InvalidArgumentError(
+            f"{where}: session state holds the session scope only, not {', '.join(prefixed)}; "
+            "import app and user state as their own records"
+        )
+    key = {"app_name": names[0], "user_id": names[1], "session_id": names[2]}
+    session_values = {
+        **key,
+        "session_state": codec.state_json(record.state, f"{where} state"),
+        "revision": len(record.events),
+        "create_time": _time(record.create_time, f"{where} create_time"),
+        "update_time": _time(record.update_time, f"{where} update_time"),
+    }
+    seen: set[str] = set()
+    for event in record.events:
+        if event.id in seen:
+            raise EventExistsError(*names, event.id)
+        seen.add(event.id)
+    event_values = [
+        {**key, **codec.event_values(event), "seq": seq}
+        for seq, event in enumerate(record.events, start=1)
+    ]
+    return SessionImport(session_values, event_values)
+
+
+async def write_session_import(
+    connection: Connection,
+    prepared: SessionImport,
+    dialect: Dialect,
+    sql: Statements,
+    store_sql: StoreStatements,
+) -> None:
+    """Insert the session and its events (call inside a write transaction)."""
+    try:
+        await connection.execute(store_sql.import_session, prepared.session_values)
+    except Exception as error:
+        if dialect.is_unique_violation(error):
+            values = prepared.session_values
+            raise SessionExistsError(
+                values["app_name"], values["user_id"], values["session_id"]
+            ) from None
+        raise
+    if prepared.event_values:
+        await dialect.insert_rows(connection, sql.insert_event, prepared.event_values)
+
+
+def _time(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidArgumentError(f"{name} must be a finite number of seconds, not {value!r}")
+    return float(value)

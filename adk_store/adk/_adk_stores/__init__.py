@@ -1,0 +1,14 @@
+"""google-adk's own session databases: read them into adk-store, write adk-store back out."""
+
+from ._database import SourceFormatError, StoreKind
+from ._moving import TransferReport, export_adk, import_adk
+from ._unpickler import RefusedPickleError
+
+__all__ = [
+    "RefusedPickleError",
+    "SourceFormatError",
+    "StoreKind",
+    "TransferReport",
+    "export_adk",
+    "import_adk",
+]

@@ -1,0 +1,410 @@
+"""A google-adk session database: where it is, what kind it is, and how its values read.
+
+google-adk keeps sessions in three layouts, all with tables named ``sessions``, ``events``,
+``app_states`` and ``user_states``:
+
+* ``DatabaseSessionService``, schema v1: an ``adk_internal_metadata`` table records
+  ``schema_version`` ``1``; each event is one JSON document (``events.event_data``);
+* ``DatabaseSessionService``, legacy schema v0: no metadata table; one column per event
+  field, with the event's actions pickled (``events.actions``);
+* ``SqliteSessionService`` (SQLite only): no metadata table, ``events.event_data`` JSON and
+  times as REAL epoch seconds.
+
+:class:`AdkDatabase` holds one connection to such a database and runs every query on it.
+Queries run through adk-store's loop bridge (the one the core uses), so all of this works
+under asyncio and trio alike. A source is opened read-only (SQLite in ``mode=ro``,
+PostgreSQL in a ``READ ONLY`` transaction). PostgreSQL sources are read in one snapshot;
+SQLite sources one session at a time, each in a short read transaction, so that writers of
+the same file are never held up.
+Everything that differs between SQLite and PostgreSQL lives in :class:`_Flavour`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote
+
+import anyio
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect as SqlalchemyDialect
+
+from ... import AdkStoreError, DatabaseError, InvalidArgumentError
+from ..._runtime import Connection, ConnectionPool, Connector, PoolLayout
+
+T = TypeVar("T")
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+class StoreKind(enum.Enum):
+    """Which google-adk service wrote a database, and in which schema."""
+
+    DATABASE_V1 = "google-adk DatabaseSessionService database (schema v1)"
+    DATABASE_V0 = "google-adk DatabaseSessionService database (legacy schema v0, pickled)"
+    SQLITE_SERVICE = "google-adk SqliteSessionService file"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class SourceFormatError(AdkStoreError):
+    """The database is not one google-adk's session services wrote, or not a version known."""
+
+
+class _Flavour:
+    """What differs between SQLite and PostgreSQL for google-adk's tables."""
+
+    name: str
+    list_tables: str
+    begin_write: str
+    read_only_setup: tuple[str, ...]
+    """Makes a source's connection unable to write. On PostgreSQL it also opens the one
+    snapshot the whole source is read in (a long read holds up no writer there)."""
+    begin_read: str | None
+    """Otherwise, opens a short read transaction around each operation (SQLite, where a long
+    read would keep writers, google-adk's or adk-store's in the same file, from committing)."""
+    has_sqlite_service_files: bool
+    """Whether google-adk's ``SqliteSessionService`` layout can occur (SQLite only)."""
+    sqlalchemy: SqlalchemyDialect
+    """Compiles the DDL of google-adk's tables."""
+
+    def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
+        raise NotImplementedError
+
+    def json_param(self, name: str) -> str:
+        """A placeholder that binds JSON text as the column's JSON type."""
+        return f":{name}"
+
+    def time_param(self, moment: datetime.datetime) -> Any:
+        """A naive UTC time as google-adk's DATETIME columns hold it."""
+        raise NotImplementedError
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        """Run ``statement`` (with ``:name`` parameters) once per row, in one driver call."""
+        raise NotImplementedError
+
+    def connect_options(self, connect_timeout: float) -> dict[str, Any]:
+        """Driver options that bound how long opening the connection may take."""
+        return {}
+
+
+class _Sqlite(_Flavour):
+    name = "sqlite"
+    list_tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    begin_write = "BEGIN IMMEDIATE"
+    read_only_setup = ("PRAGMA query_only = ON",)
+    begin_read = "BEGIN"
+    has_sqlite_service_files = True
+    sqlalchemy = sqlite.dialect()
+
+    def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
+        return "SELECT name FROM pragma_table_info(:table)", {"table": table}
+
+    def time_param(self, moment: datetime.datetime) -> Any:
+        # SQLAlchemy's SQLite DateTime, as google-adk's tables use it, stores this text.
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # sqlite3 binds :name parameters itself.
+        await connection.raw_connection.executemany(statement, rows)
+
+
+class _Postgres(_Flavour):
+    name = "postgresql"
+    list_tables = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    )
+    begin_write = "BEGIN"
+    read_only_setup = ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",)
+    begin_read = None
+    has_sqlite_service_files = False
+    sqlalchemy = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+    def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
+        return (
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = :table",
+            {"table": table},
+        )
+
+    def json_param(self, name: str) -> str:
+        return f"CAST(:{name} AS JSONB)"
+
+    def connect_options(self, connect_timeout: float) -> dict[str, Any]:
+        return {"timeout": connect_timeout}
+
+    def time_param(self, moment: datetime.datetime) -> Any:
+        return moment
+
+    async def insert_rows(
+        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
+    ) -> None:
+        # asyncpg takes $n parameters, and pipelines the rows.
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            names.append(match.group(1))
+            return f"${len(names)}"
+
+        positional = _NAMED_PARAMETER.sub(number, statement)
+        await connection.raw_connection.executemany(
+            positional, [tuple(row[name] for name in names) for row in rows]
+        )
+
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def naive_utc(timestamp: float) -> datetime.datetime:
+    """Epoch seconds as the naive UTC time (to the microsecond) google-adk stores."""
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).replace(tzinfo=None)
+
+
+def epoch_seconds(value: Any) -> float:
+    """A time read from google-adk's tables as float epoch seconds.
+
+    DATETIME columns hold naive UTC (text on SQLite, ``timestamp`` on PostgreSQL);
+    ``SqliteSessionService`` stores REAL epoch seconds.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return float(value.timestamp())
+    raise SourceFormatError(f"cannot read {value!r} as a time")
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value: decoded text (SQLite, raw JSONB) or what the driver decoded."""
+    if isinstance(value, (str, bytes, bytearray)):
+        return json.loads(value)
+    return value
+
+
+def json_object(value: Any, where: str) -> dict[str, Any]:
+    """A JSON column that must hold an object (state); NULL reads as ``{}``."""
+    decoded = {} if value is None else json_value(value)
+    if not isinstance(decoded, dict):
+        raise SourceFormatError(f"{where} is not a JSON object: {decoded!r}")
+    return decoded
+
+
+def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str, Any]]:
+    """The ``databases`` URL and options for a database URL or a plain SQLite file path.
+
+    >>> database_location("sessions.db", read_only=True)
+    ('sqlite+aiosqlite:///file:/abs/sessions.db?mode=ro', {'uri': True})
+    """
+    scheme, separator, rest = location.partition("://")
+    if not separator:
+        return _sqlite_location(Path(location), read_only=read_only)
+    family = scheme.split("+", 1)[0].lower()
+    if family in {"postgresql", "postgres"}:
+        return f"postgresql+asyncpg://{rest}", {"min_size": 1, "max_size": 1}
+    if family == "sqlite":
+        path = unquote((rest[1:] if rest.startswith("/") else rest).split("?", 1)[0])
+        if path in {"", ":memory:"}:
+            raise InvalidArgumentError(
+                f"{location!r} names an in-memory database: give a file path or a URL to a file"
+            )
+        return _sqlite_location(Path(path), read_only=read_only)
+    raise InvalidArgumentError(
+        f"unsupported database URL scheme {scheme!r}: give a SQLite file path, "
+        "sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+    )
+
+
+def is_missing_sqlite_file(location: str) -> bool:
+    """Whether ``location`` names a SQLite file that does not exist (yet)."""
+    url, _ = database_location(location, read_only=False)
+    if not url.startswith("sqlite"):
+        return False
+    return not Path(unquote(url.split(":///", 1)[1])).exists()
+
+
+def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any]]:
+    """``databases`` decodes the URL's path once; a ``file:`` URI is decoded once more by
+    SQLite. Quoting as many times keeps any file name (spaces, ``%``, ``?``, ``#``) intact."""
+    path = path.expanduser().resolve()
+    if read_only:
+        if not path.is_file():
+            raise InvalidArgumentError(f"no SQLite database at {str(path)!r}")
+        return f"sqlite+aiosqlite:///file:{quote(quote(str(path)))}?mode=ro", {"uri": True}
+    return f"sqlite+aiosqlite:///{quote(str(path))}", {}
+
+
+class _ConnectionSetup:
+    """How adk-store's connector opens a google-adk database: one held connection, set up
+    read-only for a source."""
+
+    pool_layout = PoolLayout()
+
+    def __init__(self, flavour: _Flavour, options: dict[str, Any], *, read_only: bool):
+        self.name = flavour.name
+        self._flavour = flavour
+        self._options = options
+        self._read_only = read_only
+
+    async def prepare_connection(self, connection: Connection) -> None:
+        if self._read_only:
+            for statement in self._flavour.read_only_setup:
+                await connection.execute(statement)
+
+    def is_alive(self, connection: Connection) -> bool:
+        return True
+
+    def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
+        return {**self._flavour.connect_options(connect_timeout), **self._options}
+
+
+class AdkDatabase:
+    """A connection to a google-adk session database, usable under asyncio and trio.
+
+    >>> async with AdkDatabase("sessions.db", read_only=True) as source:
+    ...     kind = await source.kind()
+
+    Opened ``read_only``, the connection can write nothing. Otherwise :meth:`run_write` runs
+    an operation in its own write transaction. It runs on adk-store's own connector (the
+    loop bridge and held connection the core uses), which reports driver errors as
+    :class:`~adk_store.DatabaseError`.
+    """
+
+    def __init__(self, location: str, *, read_only: bool) -> None:
+        url, options = database_location(location, read_only=read_only)
+        self.location = location
+        self.read_only = read_only
+        self.flavour: _Flavour = _Postgres() if url.startswith("postgresql") else _Sqlite()
+        setup = _ConnectionSetup(self.flavour, options, read_only=read_only)
+        self._connector = Connector(url, setup, pool_size=1, on_open=None)
+
+    async def __aenter__(self) -> AdkDatabase:
+        try:
+            await self._connector.open()
+        except DatabaseError as error:
+            raise DatabaseError(f"{self.location}: {error}") from error.__cause__
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._connector.close()
+
+    async def run(self, what: str, operation: Callable[[Connection], Awaitable[T]]) -> T:
+        """Run ``operation(connection)``, reading consistently. ``what`` names the operation
+        (``google_adk.<what>`` in traces and errors)."""
+        begin = self.flavour.begin_read if self.read_only else None
+        return await self._call(what, begin, operation)
+
+    async def run_write(self, what: str, operation: Callable[[Connection], Awaitable[T]]) -> T:
+        """:meth:`run` inside one write transaction: committed if ``operation`` returns,
+        rolled back if it raises."""
+        if self.read_only:
+            raise AdkStoreError(f"{self.location} is open read-only")
+        return await self._call(what, self.flavour.begin_write, operation)
+
+    async def _call(
+        self, what: str, begin: str | None, operation: Callable[[Connection], Awaitable[T]]
+    ) -> T:
+        async def on_pool(pool: ConnectionPool) -> T:
+            async with pool.writer() as connection:
+                if begin is None:
+                    return await operation(connection)
+                return await _in_transaction(connection, begin, operation)
+
+        try:
+            return await self._connector.call(f"google_adk.{what}", on_pool)
+        except DatabaseError as error:
+            raise DatabaseError(f"{self.location}: {error}") from error.__cause__
+
+    async def kind(self) -> StoreKind | None:
+        """Which google-adk layout the database holds; ``None`` when it has no google-adk
+        tables at all (a new, empty database)."""
+
+        async def detect(connection: Connection) -> StoreKind | None:
+            tables = {row[0] for row in await fetch(connection, self.flavour.list_tables)}
+            if "adk_internal_metadata" in tables:
+                rows = await fetch(
+                    connection,
+                    'SELECT value FROM adk_internal_metadata WHERE "key" = :key',
+                    {"key": SCHEMA_VERSION_KEY},
+                )
+                version = rows[0][0] if rows else None
+                if version == "1":
+                    return StoreKind.DATABASE_V1
+                if version == "0":
+                    return StoreKind.DATABASE_V0
+                raise SourceFormatError(
+                    f"{self.location}: google-adk schema version {version!r} is not one "
+                    "adk-store reads (it reads 0 and 1)"
+                )
+            if "events" not in tables or "sessions" not in tables:
+                if tables & {"sessions", "events", "app_states", "user_states"}:
+                    raise SourceFormatError(
+                        f"{self.location}: has some of google-adk's tables but not "
+                        "'sessions' and 'events'"
+                    )
+                return None
+            query, values = self.flavour.list_columns("events")
+            columns = {row[0] for row in await fetch(connection, query, values)}
+            if "actions" in columns and "event_data" not in columns:
+                return StoreKind.DATABASE_V0
+            if "event_data" in columns and self.flavour.has_sqlite_service_files:
+                return StoreKind.SQLITE_SERVICE
+            raise SourceFormatError(
+                f"{self.location}: its 'events' table is not one google-adk writes "
+                f"(columns: {', '.join(sorted(columns))})"
+            )
+
+        return await self.run("detect_schema", detect)
+
+    async def columns(self, table: str) -> frozenset[str]:
+        """The column names of ``table``."""
+        query, values = self.flavour.list_columns(table)
+
+        async def read(connection: Connection) -> frozenset[str]:
+            return frozenset(row[0] for row in await fetch(connection, query, values))
+
+        return await self.run("list_columns", read)
+
+
+async def _in_transaction(
+    connection: Connection, begin: str, operation: Callable[[Connection], Awaitable[T]]
+) -> T:
+    """``operation`` in a transaction opened by ``begin``: committed when it returns, rolled
+    back when it raises or is cancelled."""
+    await connection.execute(begin)
+    try:
+        result = await operation(connection)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await connection.execute("ROLLBACK")
+        raise
+    with anyio.CancelScope(shield=True):
+        await connection.execute("COMMIT")
+    return result
+
+
+async def fetch(
+    connection: Connection, query: str, values: Mapping[str, Any] | None = None
+) -> list[Sequence[Any]]:
+    """The rows of ``query`` as tuples of the driver's values."""
+    rows = await connection.fetch_all(query, dict(values) if values else None)
+    # A record's ``_mapping`` is the driver's row, which iterates over its values.
+    return [tuple(getattr(row, "_mapping", row)) for row in rows]

@@ -1,0 +1,41 @@
+"""``backup``: a consistent copy of a SQLite store taken while it is in use."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import anyio
+import click
+
+from .._backup import backup_sqlite, pg_dump_command
+from ._common import example, existing_database, run, sqlite_path, url_option
+
+
+@click.command(
+    epilog=example(
+        "adk-store backup --url sqlite+aiosqlite:///sessions.db sessions-backup.db",
+    )
+)
+@url_option
+@click.argument("target", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+def backup(url: str | None, target: Path) -> int:
+    """Copy a SQLite store to FILE, consistently, while it is in use.
+
+    Uses SQLite's online backup API, so the copy includes what is still in the -wal file.
+    For PostgreSQL it prints the pg_dump command for adk-store's tables instead (and exits 1:
+    no backup was written).
+    """
+    database = existing_database(url)
+    source = sqlite_path(database)
+    if source is None:
+        command = pg_dump_command(database, target)
+        click.echo("PostgreSQL stores are backed up with pg_dump; run:", err=True)
+        click.echo(shlex.join(command))
+        return 1
+    run(lambda: anyio.to_thread.run_sync(backup_sqlite, source, target))
+    click.echo(f"backed up {source} to {target}")
+    return 0
+
+
+COMMANDS = [backup]

@@ -1,0 +1,114 @@
+"""``init``, ``migrate`` and ``status``: the schema and what the store holds."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+from rich.table import Table
+
+from .._errors import SchemaVersionError
+from .._migrations import UPGRADE_HINT
+from .._operations import StoreStatus
+from .._schema import SCHEMA_VERSION
+from .._setup import create_schema, schema_version
+from ._common import (
+    example,
+    json_option,
+    open_store,
+    print_json,
+    require_url,
+    run,
+    schema_option,
+    stdout_console,
+    url_option,
+)
+from ._render import utc_time
+
+
+@click.command(epilog=example("adk-store init --url sqlite+aiosqlite:///sessions.db"))
+@url_option
+@schema_option
+def init(url: str | None, schema: str | None) -> None:
+    """Create adk-store's tables in a database (a new SQLite file is created)."""
+    database = require_url(url)
+
+    async def create() -> str:
+        found = await schema_version(database, schema=schema)
+        if found == SCHEMA_VERSION:
+            return f"schema already at version {SCHEMA_VERSION}; nothing to do"
+        if found:
+            raise SchemaVersionError(
+                f"the database already has schema version {found}; upgrade it with "
+                "`adk-store migrate`"
+            )
+        await create_schema(database, schema=schema)
+        return f"created schema version {SCHEMA_VERSION}"
+
+    click.echo(run(create))
+
+
+@click.command(
+    epilog=example(
+        "adk-store migrate --url postgresql+asyncpg://app@localhost/app",
+        "adk-store migrate --check   # exit status 1 if an upgrade is due",
+    )
+)
+@click.argument("positional_url", metavar="[URL]", required=False)
+@url_option
+@schema_option
+@click.option("--check", is_flag=True, help="Only report the version; exit 1 if outdated.")
+def migrate(positional_url: str | None, url: str | None, schema: str | None, check: bool) -> int:
+    """Create or upgrade adk-store's tables in a database.
+
+    Safe while the store is in use and when several processes run it at once.
+    """
+    database = require_url(positional_url or url)
+
+    async def upgrade() -> int:
+        found = await schema_version(database, schema=schema)
+        if check:
+            click.echo(f"schema version {found}; this adk-store needs {SCHEMA_VERSION}")
+            if found != SCHEMA_VERSION:
+                click.echo(f"upgrade with: {UPGRADE_HINT}")
+            return 0 if found == SCHEMA_VERSION else 1
+        await create_schema(database, schema=schema)
+        if found == SCHEMA_VERSION:
+            click.echo(f"schema already at version {SCHEMA_VERSION}; nothing to do")
+        else:
+            click.echo(f"schema upgraded from version {found} to {SCHEMA_VERSION}")
+        return 0
+
+    return run(upgrade)
+
+
+@click.command(epilog=example("adk-store status --url sqlite+aiosqlite:///sessions.db --json"))
+@url_option
+@json_option
+def status(url: str | None, as_json: bool) -> None:
+    """Schema version, database kind, and how many apps, users, sessions and events."""
+
+    async def read() -> StoreStatus:
+        async with open_store(url) as service:
+            return await service.status()
+
+    found = run(read)
+    if as_json:
+        print_json(asdict(found))
+        return
+    table = Table(show_header=False, box=None)
+    for label, value in (
+        ("schema version", str(found.schema_version)),
+        ("database", found.database),
+        ("apps", str(found.apps)),
+        ("users", str(found.users)),
+        ("sessions", str(found.sessions)),
+        ("events", str(found.events)),
+        ("oldest update", utc_time(found.oldest_update_time)),
+        ("newest update", utc_time(found.newest_update_time)),
+    ):
+        table.add_row(label, value)
+    stdout_console().print(table)
+
+
+COMMANDS = [init, migrate, status]

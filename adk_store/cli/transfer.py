@@ -1,0 +1,137 @@
+"""``export`` and ``import``: the store's contents as JSON Lines, streamed."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from .._errors import InvalidArgumentError, SessionExistsError
+from .._transfer import ImportCounts, export_jsonl, import_jsonl
+from ._common import example, existing_database, open_store, progress_bar, run, url_option
+
+
+@click.command(
+    "export",
+    epilog=example(
+        "adk-store export backup.jsonl",
+        "adk-store export --app tutor --user ada - | gzip > ada.jsonl.gz",
+    ),
+)
+@url_option
+@click.option("--app", "app_name", help="Only this app.")
+@click.option("--user", "user_id", help="Only this user (needs --app).")
+@click.argument("target", metavar="FILE|-")
+def export_command(
+    url: str | None, app_name: str | None, user_id: str | None, target: str
+) -> None:
+    """Write sessions, their events, and app and user state as JSON Lines.
+
+    The output is canonical: the same contents give the same bytes from SQLite or
+    PostgreSQL. Memory stays flat however many sessions there are.
+    """
+    database = existing_database(url)
+    if user_id is not None and app_name is None:
+        raise InvalidArgumentError("--user needs --app")
+
+    async def export() -> int:
+        async with open_store(database) as service:
+            with _output(target) as stream, progress_bar("exporting", None) as advance:
+                return await export_jsonl(
+                    service,
+                    stream,
+                    app_name=app_name,
+                    user_id=user_id,
+                    on_record=lambda record: advance(1),
+                )
+
+    written = run(export)
+    if target != "-":
+        click.echo(f"exported {written} records to {target}", err=True)
+
+
+@click.command(
+    "import",
+    epilog=example("adk-store import backup.jsonl", "gunzip -c ada.jsonl.gz | adk-store import -"),
+)
+@url_option
+@click.option(
+    "--skip-existing", is_flag=True, help="Skip sessions already stored instead of stopping."
+)
+@click.argument("source", metavar="FILE|-")
+def import_command(url: str | None, skip_existing: bool, source: str) -> None:
+    """Read an export and store it: sessions, their events, app and user state.
+
+    A session that already exists stops the import (nothing of it is written) unless
+    --skip-existing. App and user state are merged key by key into what is stored.
+    """
+    database = existing_database(url)
+    total = _line_count(source)
+
+    async def import_all() -> ImportCounts:
+        async with open_store(database) as service:
+            with _input(source) as stream, progress_bar("importing", total) as advance:
+                try:
+                    return await import_jsonl(
+                        service,
+                        stream,
+                        skip_existing=skip_existing,
+                        on_record=lambda record: advance(1),
+                    )
+                except SessionExistsError as error:
+                    raise click.ClickException(
+                        f"session {error.session_id!r} of user {error.user_id!r} in app "
+                        f"{error.app_name!r} is already stored (nothing of it was written; "
+                        "the records before it were imported); pass --skip-existing to skip "
+                        "stored sessions"
+                    ) from None
+
+    counts = run(import_all)
+    click.echo(
+        f"imported {counts.sessions} sessions ({counts.events} events), "
+        f"{counts.app_states} app states, {counts.user_states} user states; "
+        f"skipped {counts.skipped_sessions} existing sessions",
+        err=True,
+    )
+
+
+@contextmanager
+def _output(target: str) -> Iterator[TextIO]:
+    if target == "-":
+        sys.stdout.reconfigure(encoding="utf-8", newline="\n")  # type: ignore[union-attr]
+        yield sys.stdout
+        return
+    with open(target, "w", encoding="utf-8", newline="\n") as stream:
+        yield stream
+
+
+@contextmanager
+def _input(source: str) -> Iterator[TextIO]:
+    if source == "-":
+        sys.stdin.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        yield sys.stdin
+        return
+    try:
+        stream = open(source, encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {source}: {error.strerror}") from None
+    with stream:
+        yield stream
+
+
+def _line_count(source: str) -> int | None:
+    """Records in a file, for the progress bar (``None`` for standard input)."""
+    if source == "-" or not sys.stderr.isatty():
+        return None
+    path = Path(source)
+    if not path.is_file():
+        return None
+    with path.open("rb") as stream:
+        return max(sum(1 for _ in stream) - 1, 0)
+
+
+COMMANDS = [export_command, import_command]

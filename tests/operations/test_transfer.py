@@ -1,0 +1,189 @@
+"""Export and import through the library: exact round trips, refusals that write nothing."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+import adk_store
+from adk_store import AppStateRecord, SessionRecord, UserStateRecord, export_jsonl, import_jsonl
+
+from .._db import dump
+from ._contents import fill_store
+
+
+def session_scope(state: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in state.items() if ":" not in key}
+
+
+async def exported(service: adk_store.SessionService, **filters: str) -> str:
+    stream = io.StringIO()
+    await export_jsonl(service, stream, **filters)
+    return stream.getvalue()
+
+
+async def test_export_import_export_gives_the_same_bytes(
+    service: adk_store.SessionService, tmp_path: Path
+) -> None:
+    await fill_store(service)
+    first = await exported(service)
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
+    ) as copy:
+        counts = await import_jsonl(copy, io.StringIO(first))
+        assert (counts.sessions, counts.events) == (12, 36)
+        assert (counts.app_states, counts.user_states) == (2, 6)
+        assert await exported(copy) == first
+
+
+async def test_imported_session_keeps_ids_times_order_and_revision(
+    service: adk_store.SessionService,
+) -> None:
+    [original, *_] = await fill_store(service, events_per_session=4)
+    records = [record async for record in service.export_records(app_name="tutor")]
+    await service.delete_session(
+        app_name=original.app_name, user_id=original.user_id, session_id=original.id
+    )
+    [record] = [r for r in records if isinstance(r, SessionRecord) and r.id == original.id]
+
+    assert await service.import_session(record) is True
+
+    loaded = await service.get_session(
+        app_name=original.app_name, user_id=original.user_id, session_id=original.id
+    )
+    assert loaded is not None
+    assert [e.id for e in loaded.events] == [e.id for e in original.events]
+    assert [e.timestamp for e in loaded.events] == [e.timestamp for e in original.events]
+    assert loaded.revision == 4
+    assert loaded.create_time == original.create_time
+    assert loaded.last_update_time == original.last_update_time
+    assert session_scope(loaded.state) == session_scope(original.state)
+    # The imported session takes appends like any other.
+    await service.append_event(loaded, adk_store.Event(author="user"))
+
+
+async def test_import_refuses_an_existing_session_and_writes_nothing(
+    service: adk_store.SessionService, db_url: str
+) -> None:
+    [session, *_] = await fill_store(service)
+    record = SessionRecord(
+        app_name=session.app_name,
+        user_id=session.user_id,
+        id=session.id,
+        state={"other": 1},
+        events=[adk_store.Event(author="user")],
+    )
+    before = await dump(db_url)
+
+    with pytest.raises(adk_store.SessionExistsError) as refused:
+        await service.import_session(record)
+
+    assert refused.value.session_id == session.id
+    assert await dump(db_url) == before
+    assert await service.import_session(record, skip_existing=True) is False
+    assert await dump(db_url) == before
+
+
+async def test_import_of_repeated_event_ids_writes_nothing(
+    service: adk_store.SessionService, db_url: str
+) -> None:
+    event = adk_store.Event(author="user")
+    record = SessionRecord(app_name="app", user_id="u", id="s", events=[event, event])
+    before = await dump(db_url)
+
+    with pytest.raises(adk_store.EventExistsError):
+        await service.import_session(record)
+
+    assert await dump(db_url) == before
+
+
+async def test_import_refuses_prefixed_keys_in_session_state(
+    service: adk_store.SessionService, db_url: str
+) -> None:
+    record = SessionRecord(app_name="app", user_id="u", id="s", state={"app:x": 1})
+    with pytest.raises(adk_store.InvalidArgumentError, match="session scope only"):
+        await service.import_session(record)
+    assert (await dump(db_url))["adk_sessions"] == []
+
+
+async def test_imported_app_and_user_state_merge_into_what_is_stored(
+    service: adk_store.SessionService,
+) -> None:
+    await service.create_session(
+        app_name="app", user_id="u", state={"app:kept": 1, "app:set": 1, "user:kept": 2}
+    )
+
+    await service.import_app_state(AppStateRecord("app", {"set": 2, "new": 3}))
+    await service.import_user_state(UserStateRecord("app", "u", {"new": 4}))
+
+    assert await service.get_app_state(app_name="app") == {"kept": 1, "set": 2, "new": 3}
+    assert await service.get_user_state(app_name="app", user_id="u") == {"kept": 2, "new": 4}
+
+
+async def test_export_of_one_app_or_one_user(service: adk_store.SessionService) -> None:
+    await fill_store(service)
+
+    of_app = [record async for record in service.export_records(app_name="barista")]
+    of_user = [
+        record async for record in service.export_records(app_name="barista", user_id="ada")
+    ]
+
+    assert {r.app_name for r in of_app} == {"barista"}
+    assert sum(isinstance(r, SessionRecord) for r in of_app) == 6
+    assert sum(isinstance(r, UserStateRecord) for r in of_app) == 3
+    assert sum(isinstance(r, AppStateRecord) for r in of_app) == 1
+    assert {(r.app_name, getattr(r, "user_id", "ada")) for r in of_user} == {("barista", "ada")}
+    assert sum(isinstance(r, SessionRecord) for r in of_user) == 2
+
+
+async def test_export_carries_app_and_user_state_once_in_key_order(
+    service: adk_store.SessionService,
+) -> None:
+    await fill_store(service, sessions_per_user=3)
+
+    kinds = [type(record).__name__ async for record in service.export_records()]
+    keys = [
+        (record.app_name, record.user_id, record.id)
+        async for record in service.export_records()
+        if isinstance(record, SessionRecord)
+    ]
+
+    assert kinds == ["AppStateRecord"] * 2 + ["UserStateRecord"] * 6 + ["SessionRecord"] * 18
+    assert keys == sorted(keys, key=lambda key: [part.encode() for part in key])
+
+
+async def test_export_pages_through_more_sessions_than_a_page(
+    service: adk_store.SessionService,
+) -> None:
+    for number in range(250):
+        await service.create_session(app_name="app", user_id="u", session_id=f"s{number:03}")
+
+    ids = [
+        record.id async for record in service.export_records() if isinstance(record, SessionRecord)
+    ]
+
+    assert ids == [f"s{number:03}" for number in range(250)]
+
+
+async def test_export_of_a_user_needs_the_app(service: adk_store.SessionService) -> None:
+    with pytest.raises(adk_store.InvalidArgumentError, match="app_name"):
+        [record async for record in service.export_records(user_id="u")]
+
+
+async def test_empty_ids_export_and_import_like_any_other(
+    service: adk_store.SessionService, tmp_path: Path
+) -> None:
+    await service.create_session(
+        app_name="", user_id="", session_id="", state={"app:a": 1, "user:u": 2, "s": 3}
+    )
+    await service.create_session(app_name="", user_id="", session_id="x")
+
+    first = await exported(service)
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
+    ) as copy:
+        counts = await import_jsonl(copy, io.StringIO(first))
+        assert (counts.sessions, counts.app_states, counts.user_states) == (2, 1, 1)
+        assert await exported(copy) == first
