@@ -14,6 +14,7 @@ import contextlib
 import io
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,16 @@ CLI_MARKER = "<!-- generated: adk-store --help -->"
 MIGRATIONS_MARKER = "<!-- generated: migrations -->"
 APPEND_MARKER = "<!-- generated: append statement -->"
 PROGRAM = "adk-store"
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "migrations"
 
 
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:
+    # Document the adk-store of this checkout, also when the ``mkdocs`` script runs (its own
+    # directory, not the working directory, starts ``sys.path``), as mkdocstrings'
+    # ``paths: [.]`` does. Done per page: the build resets ``sys.path`` after loading hooks.
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     if CLI_MARKER in markdown:
         markdown = markdown.replace(CLI_MARKER, cli_reference())
     if MIGRATIONS_MARKER in markdown:
