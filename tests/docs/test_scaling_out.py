@@ -277,26 +277,38 @@ def test_listing_an_apps_sessions_is_the_one_fan_out(
     asyncio.run(check())
 
 
-APP_LISTINGS = {"list_app_sessions", "list_app_sessions_page", "list_app_sessions_after"}
-"""The statements of ``list_sessions(app_name=...)`` without a user: the one fan-out."""
-
-
-def test_only_the_app_listing_leaves_user_id_out_of_a_per_user_statement() -> None:
+def _compiled_statements() -> dict[str, str]:
+    """Every statement the service compiles for PostgreSQL, by a name that says what it is."""
     from adk_store._statements import Statements
     from adk_store.dialects import PostgresDialect
 
-    compiled = {
-        name: sql
-        for name, sql in vars(Statements(PostgresDialect())).items()
-        if isinstance(sql, str)
-    }
+    statements = Statements(PostgresDialect())
+    compiled = {name: sql for name, sql in vars(statements).items() if isinstance(sql, str)}
+    for of_user in (False, True):
+        for newest_first in (False, True):
+            for page, after_token in ((False, False), (True, False), (True, True)):
+                name = (
+                    f"list_{'user' if of_user else 'app'}_sessions"
+                    f"(page={page}, after_token={after_token}, newest_first={newest_first})"
+                )
+                compiled[name] = statements.session_list(
+                    of_user=of_user, page=page, after_token=after_token, newest_first=newest_first
+                )
+    return compiled
+
+
+def test_only_the_app_listing_leaves_user_id_out_of_a_per_user_statement() -> None:
+    # The statements of ``list_sessions(app_name=...)`` without a user: the one fan-out.
+    compiled = _compiled_statements()
+    app_listings = {name for name in compiled if name.startswith("list_app_sessions(")}
+    assert len(app_listings) == 6
     per_user = {
         name
         for name, sql in compiled.items()
         if re.search(rf"\b({'|'.join(PER_USER_TABLES)})\b", sql)
     }
     without_user = {name for name in per_user if ":user_id" not in compiled[name]}
-    assert without_user == APP_LISTINGS
+    assert without_user == app_listings
     assert all(":app_name" in compiled[name] for name in per_user)
     # The rest reads or writes only the tables every node holds a copy of.
     for name in compiled.keys() - per_user:
