@@ -17,9 +17,11 @@ finished its in-memory bookkeeping); the connection is clean and the next call w
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import contextvars
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -37,6 +39,12 @@ class LoopBridge(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+    def release_at_end(self, release: Callable[[], Awaitable[None]]) -> None:
+        """Run ``release()`` on the service's loop when that loop (or the process) ends
+        while the service is still open; a service that is never closed thus still closes
+        its connections (and SQLite checkpoints its WAL) instead of hanging or complaining."""
+        ...
 
 
 def open_bridge() -> LoopBridge:
@@ -81,6 +89,7 @@ class AsyncioBridge:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self._sentinel: asyncio.Task[None] | None = None
 
     async def run(self, operation: Callable[[], Awaitable[T]]) -> T:
         if sniffio.current_async_library() != "asyncio" or (
@@ -99,7 +108,23 @@ class AsyncioBridge:
             raise
 
     async def aclose(self) -> None:
-        return None
+        if self._sentinel is not None:
+            self._sentinel.cancel()
+            self._sentinel = None
+
+    def release_at_end(self, release: Callable[[], Awaitable[None]]) -> None:
+        # ``asyncio.run()`` cancels the tasks left when its main coroutine returns, and waits
+        # for them, before it closes the loop: this one then releases the service.
+        async def wait_for_the_end() -> None:
+            try:
+                await asyncio.get_running_loop().create_future()
+            except asyncio.CancelledError:
+                if self._sentinel is not None:  # not cancelled by aclose()
+                    self._sentinel = None
+                    await release()
+                raise
+
+        self._sentinel = self._loop.create_task(wait_for_the_end(), name="adk-store-release")
 
 
 async def _wait_shielded(task: asyncio.Task[Any]) -> None:
@@ -148,6 +173,23 @@ class TrioThreadBridge:
             target=self._loop.run_forever, name="adk-store-asyncio", daemon=True
         )
         self._thread.start()
+        self._release: Callable[[], Awaitable[None]] | None = None
+
+    def release_at_end(self, release: Callable[[], Awaitable[None]]) -> None:
+        # The loop thread is a daemon: at interpreter exit, release the service on it first.
+        self._release = release
+        _OPEN_AT_EXIT.add(self)
+
+    def _release_at_exit(self) -> None:
+        release, self._release = self._release, None
+        if release is None or not self._thread.is_alive():
+            return
+
+        async def run() -> None:
+            await release()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(run(), self._loop).result(_EXIT_WAIT)
 
     def _submit(self, callback: Callable[[], None]) -> None:
         # A fresh context: the caller's says "trio" to sniffio, and the loop thread is asyncio.
@@ -197,6 +239,9 @@ class TrioThreadBridge:
             await self._loop.shutdown_asyncgens()
             await self._loop.shutdown_default_executor()
 
+        self._release = None
+        _OPEN_AT_EXIT.discard(self)
+
         def stop() -> None:
             with contextlib.suppress(RuntimeError):
                 asyncio.run_coroutine_threadsafe(drain(), self._loop).result()
@@ -205,3 +250,14 @@ class TrioThreadBridge:
             self._loop.close()
 
         await anyio.to_thread.run_sync(stop)
+
+
+_EXIT_WAIT = 10.0
+"""Seconds the interpreter waits at exit for a never-closed trio-side service to release."""
+_OPEN_AT_EXIT: weakref.WeakSet[TrioThreadBridge] = weakref.WeakSet()
+
+
+@atexit.register
+def _release_open_services() -> None:
+    for bridge in list(_OPEN_AT_EXIT):
+        bridge._release_at_exit()

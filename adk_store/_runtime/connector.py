@@ -93,6 +93,7 @@ class Connector:
             if self._pool is not None:
                 # Opened after all: the caller was cancelled once the work was done.
                 self._bridge = bridge
+                bridge.release_at_end(self._release_at_end)
                 raise
             # ``_connect`` cleaned up after itself; nothing of this attempt is left.
             with anyio.CancelScope(shield=True):
@@ -111,6 +112,7 @@ class Connector:
             raise
         else:
             self._bridge = bridge
+            bridge.release_at_end(self._release_at_end)
             logger.debug("opened the %s database", self._setup.name)
         finally:
             self._opening.set()
@@ -181,6 +183,12 @@ class Connector:
                 await self._disconnect()
             raise
         self._pool = pool
+
+    async def _release_at_end(self) -> None:
+        """The service's loop or the process ends while the service is open: release it."""
+        self._closed = True
+        with anyio.CancelScope(shield=True):
+            await self._disconnect()
 
     async def _disconnect(self) -> None:
         if self._pool is not None:
