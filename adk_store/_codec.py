@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._errors import InvalidArgumentError, StateSerializationError
 from ._models import Event, EventActions, JsonDict, Session
@@ -166,30 +166,20 @@ class RowCodec:
 
     def session_from_row(self, row: Sequence[Any], events: list[Event]) -> Session:
         """A :class:`Session` from a row of ``Statements.select_session``'s columns."""
-        (
-            app_name,
-            user_id,
-            session_id,
-            session_state,
-            revision,
-            update_time,
-            app_state,
-            user_state,
-            create_time,
-        ) = row_values(row)
+        columns = SessionColumns(*row_values(row))
         return Session(
-            id=session_id,
-            app_name=app_name,
-            user_id=user_id,
+            id=columns.session_id,
+            app_name=columns.app_name,
+            user_id=columns.user_id,
             state=merge_scopes(
-                self.state_from_value(app_state),
-                self.state_from_value(user_state),
-                self.state_from_value(session_state),
+                self.state_from_value(columns.app_state),
+                self.state_from_value(columns.user_state),
+                self.state_from_value(columns.session_state),
             ),
             events=events,
-            last_update_time=update_time,
-            revision=revision,
-            create_time=create_time,
+            last_update_time=columns.update_time,
+            revision=columns.revision,
+            create_time=columns.create_time,
         )
 
     def sessions_from_rows(self, rows: Sequence[Any]) -> list[Session]:
@@ -212,30 +202,20 @@ class RowCodec:
 
         sessions = []
         for row in rows:
-            (
-                app_name,
-                user_id,
-                session_id,
-                session_state,
-                revision,
-                update_time,
-                app_state,
-                user_state,
-                create_time,
-            ) = row_values(row)
-            state = self.state_from_value(session_state)
-            state.update(scope(APP_PREFIX, app_state))
-            state.update(scope(USER_PREFIX, user_state))
+            columns = SessionColumns(*row_values(row))
+            state = self.state_from_value(columns.session_state)
+            state.update(scope(APP_PREFIX, columns.app_state))
+            state.update(scope(USER_PREFIX, columns.user_state))
             sessions.append(
                 Session(
-                    id=session_id,
-                    app_name=app_name,
-                    user_id=user_id,
+                    id=columns.session_id,
+                    app_name=columns.app_name,
+                    user_id=columns.user_id,
                     state=state,
                     events=[],
-                    last_update_time=update_time,
-                    revision=revision,
-                    create_time=create_time,
+                    last_update_time=columns.update_time,
+                    revision=columns.revision,
+                    create_time=columns.create_time,
                 )
             )
         return sessions
@@ -303,6 +283,20 @@ def _refuse_shadowing(extra: JsonDict, modelled: set[str], where: str) -> None:
         raise InvalidArgumentError(
             f"{where} repeats modelled field(s) {', '.join(clash)}: set the field itself"
         )
+
+
+class SessionColumns(NamedTuple):
+    """A row of ``Statements.select_session``'s columns, in their order."""
+
+    app_name: str
+    user_id: str
+    session_id: str
+    session_state: str | None
+    revision: int
+    update_time: float
+    app_state: str | None
+    user_state: str | None
+    create_time: float | None
 
 
 def row_values(row: Any) -> tuple[Any, ...]:

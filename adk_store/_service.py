@@ -2,7 +2,7 @@
 
 Every method reads the same way: check the arguments (``_validate``), run a compiled statement
 (``_statements``) on a held connection (``_runtime``), and turn the rows into objects
-(``_codec``). Appends have a module of their own (``_append``).
+(``_codec``). Appends and reads have modules of their own (``_append``, ``_read``).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from typing import Any
 
 from . import _migrations
 from ._append import bring_up_to_date, merge_shared_state, prepare_append, write_append
-from ._codec import RowCodec, revision_from_row
-from ._errors import DatabaseError, SessionExistsError
+from ._codec import RowCodec
+from ._errors import SessionExistsError
 from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
+from ._read import plan_session_list, read_session
 from ._runtime import (
     Connection,
     ConnectionPool,
@@ -31,7 +32,6 @@ from ._statements import Statements
 from ._store_operations import StoreOperations
 from ._store_statements import StoreStatements
 from ._validate import (
-    MAX_ROWS,
     check_id,
     check_page,
     check_pool_size,
@@ -39,14 +39,9 @@ from ._validate import (
     check_session_key,
     check_timeout,
     check_timestamp,
-    decode_page_token,
-    encode_page_token,
     new_session_id,
 )
 from .dialects import Dialect, SqliteOptions, dialect_for
-
-READ_ATTEMPTS = 100
-"""Reads of a session that was deleted and created again between a read's two statements."""
 
 
 class SessionService(StoreOperations):
@@ -258,40 +253,10 @@ class SessionService(StoreOperations):
         recent = check_recent(config.num_recent_events)
         after = check_timestamp(config.after_timestamp, "after_timestamp")
         key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
-        sql = self._statements
-        events_query = sql.event_list(
-            recent_only=recent is not None, after_timestamp=after is not None
-        )
 
         async def load(pool: ConnectionPool) -> Session | None:
-            async with pool.reader() as connection:
-                for _ in range(READ_ATTEMPTS):
-                    row = await connection.fetch_one(sql.select_session, key)
-                    if row is None:
-                        return None
-                    session = self._codec.session_from_row(row, [])
-                    if recent == 0 or session.revision == 0:
-                        return session
-                    values: dict[str, Any] = {
-                        **key,
-                        "revision": session.revision,
-                        "created": session.create_time,
-                    }
-                    if after is not None:
-                        values["after_timestamp"] = after
-                    if recent is not None:
-                        values["limit"] = recent
-                    rows = await connection.fetch_all(events_query, values)
-                    # No rows: none selected, or the session was deleted (and perhaps created
-                    # again) since its row was read; then read it again.
-                    if rows or await self._still_there(connection, key, session):
-                        session.events = self._codec.events_from_rows(rows)
-                        if recent is not None:
-                            session.events.reverse()
-                        return session
-            raise DatabaseError(
-                f"session {session_id!r} of user {user_id!r} in app {app_name!r} was deleted "
-                f"and created again {READ_ATTEMPTS} times while it was being read"
+            return await read_session(
+                pool, self._statements, self._codec, key, recent=recent, after=after
             )
 
         return await self._connector.call("get_session", load, app_name=app_name)
@@ -315,42 +280,19 @@ class SessionService(StoreOperations):
         if user_id is not None:
             check_id(user_id, "user_id")
         check_page(limit, page_token)
-        across_users = user_id is None
-        newest_first = bool(newest_first)
-        values: dict[str, Any] = {"app_name": app_name}
-        if user_id is not None:
-            values["user_id"] = user_id
-        if limit is not None:
-            values["limit"] = min(limit, MAX_ROWS) + 1
-            if page_token is not None:
-                values.update(
-                    decode_page_token(
-                        page_token, with_user_id=across_users, newest_first=newest_first
-                    )
-                )
-        query = self._statements.session_list(
-            of_user=not across_users,
-            page=limit is not None,
-            after_token=page_token is not None,
-            newest_first=newest_first,
+        listing = plan_session_list(
+            self._statements,
+            app_name=app_name,
+            user_id=user_id,
+            limit=limit,
+            page_token=page_token,
+            newest_first=bool(newest_first),
         )
 
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
             async with pool.reader() as connection:
-                rows = await connection.fetch_all(query, values)
-            sessions = self._codec.sessions_from_rows(rows)
-            next_token = None
-            if limit is not None and len(sessions) > limit:
-                del sessions[limit:]
-                last = sessions[-1]
-                next_token = encode_page_token(
-                    last.last_update_time,
-                    last.user_id,
-                    last.id,
-                    with_user_id=across_users,
-                    newest_first=newest_first,
-                )
-            return ListSessionsResponse(sessions=sessions, next_page_token=next_token)
+                rows = await connection.fetch_all(listing.query, listing.values)
+            return listing.page(rows, self._codec)
 
         return await self._connector.call("list_sessions", page, app_name=app_name)
 
@@ -428,13 +370,6 @@ class SessionService(StoreOperations):
         return self._codec.state_from_value(
             await self._connector.call(what, fetch, app_name=values["app_name"])
         )
-
-    async def _still_there(
-        self, connection: Connection, key: dict[str, str], session: Session
-    ) -> bool:
-        """Whether the incarnation of ``session`` (its create time) is still stored."""
-        row = await connection.fetch_one(self._statements.select_revision, key)
-        return row is not None and revision_from_row(row)[1] == session.create_time
 
     def _write_transaction(self, connection: Connection) -> AbstractAsyncContextManager[None]:
         return write_transaction(connection, self._dialect.begin_write)
