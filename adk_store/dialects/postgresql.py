@@ -152,26 +152,7 @@ class PostgresDialect(Dialect):
         inserted = sa.insert(events).from_select(
             list(event_values), sa.select(*event_values.values()).select_from(bumped)
         )
-        app_upsert = self._upsert_from(
-            bumped,
-            app_states,
-            "app_state_delta",
-            app_name=_typed("app_name", app_states.c.app_name),
-        ).cte("app_upsert")
-        # Data-modifying CTEs run in no promised order. Reading app_upsert's result before
-        # touching the user row makes every writer lock session, app, user rows in that order
-        # (as create_session does), so concurrent writers cannot deadlock.
-        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
-            sa.literal_column("0")
-        )
-        user_upsert = self._upsert_from(
-            bumped,
-            user_states,
-            "user_state_delta",
-            app_name=_typed("app_name", user_states.c.app_name),
-            user_id=_typed("user_id", user_states.c.user_id),
-            after=app_done,
-        ).cte("user_upsert")
+        app_upsert, user_upsert = self._shared_state_upserts(bumped)
         return sa.select(bumped.c.revision).add_cte(
             inserted.cte("inserted"), app_upsert, user_upsert
         )
@@ -193,26 +174,7 @@ class PostgresDialect(Dialect):
             .returning(sessions.c.revision)
             .cte("inserted")
         )
-        app_upsert = self._upsert_from(
-            inserted,
-            app_states,
-            "app_state_delta",
-            app_name=_typed("app_name", app_states.c.app_name),
-            returning=app_states.c.state,
-        ).cte("app_upsert")
-        # Session, app, user rows in that order, as appends lock them (see above).
-        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
-            sa.literal_column("0")
-        )
-        user_upsert = self._upsert_from(
-            inserted,
-            user_states,
-            "user_state_delta",
-            app_name=_typed("app_name", user_states.c.app_name),
-            user_id=_typed("user_id", user_states.c.user_id),
-            after=app_done,
-            returning=user_states.c.state,
-        ).cte("user_upsert")
+        app_upsert, user_upsert = self._shared_state_upserts(inserted, return_state=True)
         stored_app_state = (
             sa.select(app_states.c.state)
             .where(app_states.c.app_name == sa.bindparam("app_name"))
@@ -230,6 +192,35 @@ class PostgresDialect(Dialect):
             sa.func.coalesce(sa.select(app_upsert.c.state).scalar_subquery(), stored_app_state),
             sa.func.coalesce(sa.select(user_upsert.c.state).scalar_subquery(), stored_user_state),
         ).select_from(inserted)
+
+    def _shared_state_upserts(
+        self, session_written: sa.CTE, *, return_state: bool = False
+    ) -> tuple[sa.CTE, sa.CTE]:
+        """The app-state and user-state merges, run once ``session_written`` has a row;
+        with ``return_state`` each returns the merged state."""
+        app_upsert = self._upsert_from(
+            session_written,
+            app_states,
+            "app_state_delta",
+            app_name=_typed("app_name", app_states.c.app_name),
+            returning=app_states.c.state if return_state else None,
+        ).cte("app_upsert")
+        # Data-modifying CTEs run in no promised order. Reading app_upsert's result before
+        # touching the user row makes every writer (append or create) lock session, app, user
+        # rows in that order, so concurrent writers cannot deadlock.
+        app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
+            sa.literal_column("0")
+        )
+        user_upsert = self._upsert_from(
+            session_written,
+            user_states,
+            "user_state_delta",
+            app_name=_typed("app_name", user_states.c.app_name),
+            user_id=_typed("user_id", user_states.c.user_id),
+            after=app_done,
+            returning=user_states.c.state if return_state else None,
+        ).cte("user_upsert")
+        return app_upsert, user_upsert
 
     def _upsert_from(
         self,
