@@ -15,8 +15,17 @@ from ._errors import (
     SessionNotFoundError,
     StaleSessionError,
     StateSerializationError,
+    StoredEventError,
 )
-from ._models import Event, EventActions, GetSessionConfig, ListSessionsResponse, Session
+from ._models import (
+    Event,
+    EventActions,
+    GetSessionConfig,
+    ListSessionsResponse,
+    Session,
+    SessionDocuments,
+    SessionVersion,
+)
 from ._operations import SessionKey, StoreStatus
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 from ._schema import SCHEMA_VERSION, metadata
@@ -41,14 +50,17 @@ __all__ = [
     "ListSessionsResponse",
     "SchemaVersionError",
     "Session",
+    "SessionDocuments",
     "SessionExistsError",
     "SessionKey",
     "SessionNotFoundError",
     "SessionRecord",
     "SessionService",
+    "SessionVersion",
     "StaleSessionError",
     "StateSerializationError",
     "StoreStatus",
+    "StoredEventError",
     "StoredRecord",
     "UserStateRecord",
     "create_schema",

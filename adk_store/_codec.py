@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, fields
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from ._errors import InvalidArgumentError, StateSerializationError
@@ -154,6 +155,18 @@ class RowCodec:
             for index, row in enumerate(values)
         ]
 
+    def event_documents_from_rows(self, rows: Sequence[Any]) -> list[str]:
+        """Each row of ``EVENT_COLUMNS`` as one event's JSON document, without parsing it.
+
+        The document holds the modelled fields under their names, ``content`` and
+        ``actions`` as stored, and the stored extra fields at the top level: what a reader
+        with a model of its own (google-adk's ``Event``) validates in one step. The stored
+        JSON is spliced in as text; what the dialect escaped is restored only in a document
+        that holds its marker.
+        """
+        restore = self._dialect.restore_json
+        return [restore(_event_document(EventColumns(*row_values(row)))) for row in rows]
+
     def _restore_text_columns(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         restore = self._dialect.restore_text
         return (
@@ -181,6 +194,15 @@ class RowCodec:
             revision=columns.revision,
             create_time=columns.create_time,
         )
+
+    def session_and_known_event_from_row(self, row: Sequence[Any]) -> tuple[Session, str | None]:
+        """A session (without events) and the id of the event at the revision a reader
+        knew, from a row of ``Statements.select_session_and_known_event``."""
+        *session_values, known_event_id = row_values(row)
+        session = self.session_from_row(session_values, [])
+        if known_event_id is not None:
+            known_event_id = self._dialect.restore_text(known_event_id)
+        return session, known_event_id
 
     def sessions_from_rows(self, rows: Sequence[Any]) -> list[Session]:
         """Sessions (without events) from rows of ``Statements.select_session``'s columns.
@@ -297,6 +319,41 @@ class SessionColumns(NamedTuple):
     app_state: str | None
     user_state: str | None
     create_time: float | None
+
+
+class EventColumns(NamedTuple):
+    """A row of ``EVENT_COLUMNS``, in their order."""
+
+    seq: int
+    id: str
+    invocation_id: str
+    author: str
+    branch: str | None
+    timestamp: float
+    error_code: str | None
+    error_message: str | None
+    content: str | None
+    actions: str
+    extra_fields: str
+
+
+def _json_text(text: str | None) -> str:
+    return "null" if text is None else encode_basestring(text)
+
+
+def _event_document(columns: EventColumns) -> str:
+    extra = columns.extra_fields.strip()[1:-1].strip()
+    return (
+        f'{{"id":{encode_basestring(columns.id)},'
+        f'"invocation_id":{encode_basestring(columns.invocation_id)},'
+        f'"author":{encode_basestring(columns.author)},'
+        f'"branch":{_json_text(columns.branch)},'
+        f'"timestamp":{float(columns.timestamp)!r},'
+        f'"error_code":{_json_text(columns.error_code)},'
+        f'"error_message":{_json_text(columns.error_message)},'
+        f'"content":{"null" if columns.content is None else columns.content},'
+        f'"actions":{columns.actions}{"," + extra if extra else ""}}}'
+    )
 
 
 def row_values(row: Any) -> tuple[Any, ...]:

@@ -90,6 +90,23 @@ class StateSerializationError(AdkStoreError, TypeError):
         self.reason = reason
 
 
+class StoredEventError(AdkStoreError):
+    """A stored event cannot be read back as the event type asked for (say, an imported event
+    that google-adk's ``Event`` model refuses). Names the session and the event."""
+
+    def __init__(
+        self, app_name: str, user_id: str, session_id: str, event_id: str, reason: str
+    ) -> None:
+        super().__init__(
+            f"event {event_id!r} of session {session_id!r} (user {user_id!r}, app "
+            f"{app_name!r}) cannot be read: {reason}"
+        )
+        self.app_name = app_name
+        self.user_id = user_id
+        self.session_id = session_id
+        self.event_id = event_id
+
+
 class SchemaVersionError(AdkStoreError):
     """The database schema is missing, older or newer than this version of adk-store."""
 

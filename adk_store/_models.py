@@ -92,6 +92,39 @@ class Session:
 
 
 @dataclass(frozen=True)
+class SessionVersion:
+    """What a reader already holds of a stored session: its create time, its revision and the
+    id of the event at that revision (``None`` at revision 0).
+
+    Stored events never change once written (a session only grows, until it is deleted), so
+    a reader holding them needs only the events after ``revision``, as long as the session
+    is still the same incarnation.
+    """
+
+    revision: int
+    create_time: float
+    last_event_id: str | None
+
+
+@dataclass
+class SessionDocuments:
+    """A session (state and times, without events) and its events as JSON documents.
+
+    Returned by ``SessionService.get_session_documents``: each document is one event as a
+    JSON object (its fields under their names, ``content`` and ``actions`` as stored, fields
+    this version does not model at the top level), for readers that build their own event
+    objects, such as google-adk's ``Event.model_validate_json``.
+    """
+
+    session: Session
+    after_revision: int
+    """The documents are the events after this revision: the ``SessionVersion`` passed in
+    when it still matched what is stored, otherwise ``0`` (every event)."""
+    event_documents: list[str]
+    """JSON text of the events, oldest first (``session.revision - after_revision`` of them)."""
+
+
+@dataclass(frozen=True)
 class GetSessionConfig:
     """Which events ``get_session`` loads.
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from ._codec import RowCodec, revision_from_row
 from ._errors import DatabaseError
-from ._models import ListSessionsResponse, Session
+from ._models import ListSessionsResponse, Session, SessionDocuments, SessionVersion
 from ._runtime import Connection, ConnectionPool
 from ._statements import Statements
 from ._validate import MAX_ROWS, decode_page_token, encode_page_token
@@ -66,7 +66,61 @@ async def read_session(
                 if recent is not None:
                     session.events.reverse()
                 return session
-    raise DatabaseError(
+    raise _recreated_while_read(key)
+
+
+async def read_session_documents(
+    pool: ConnectionPool,
+    sql: Statements,
+    codec: RowCodec,
+    key: dict[str, str],
+    known: SessionVersion | None,
+) -> SessionDocuments | None:
+    """The session under ``key`` and its events as JSON documents: only those after
+    ``known`` when the reader's events are still the stored ones, else all.
+
+    One round trip reads the session row and the id of the event at ``known.revision``; the
+    events the reader holds are still stored when the create time and that id match (events
+    never change once stored, and their ids are unique within a session). When nothing
+    is newer, that is the only round trip.
+
+    >>> snapshot = await read_session_documents(pool, sql, codec, key, known=None)
+    """
+    known_revision = 0 if known is None else known.revision
+    async with pool.reader() as connection:
+        for _ in range(READ_ATTEMPTS):
+            row = await connection.fetch_one(
+                sql.select_session_and_known_event, {**key, "known_revision": known_revision}
+            )
+            if row is None:
+                return None
+            session, known_event_id = codec.session_and_known_event_from_row(row)
+            after = (
+                known_revision
+                if known is not None
+                and known.create_time == session.create_time
+                and known_revision <= session.revision
+                and known_event_id == known.last_event_id
+                else 0
+            )
+            if after == session.revision:
+                return SessionDocuments(session, after, [])
+            values = {
+                **key,
+                "after_seq": after,
+                "revision": session.revision,
+                "created": session.create_time,
+            }
+            rows = await connection.fetch_all(sql.select_events_since, values)
+            # No rows although some were due: the session was deleted (and perhaps created
+            # again) since its row was read; read it again.
+            if rows:
+                return SessionDocuments(session, after, codec.event_documents_from_rows(rows))
+    raise _recreated_while_read(key)
+
+
+def _recreated_while_read(key: dict[str, str]) -> DatabaseError:
+    return DatabaseError(
         f"session {key['session_id']!r} of user {key['user_id']!r} in app "
         f"{key['app_name']!r} was deleted and created again {READ_ATTEMPTS} times while it "
         "was being read"

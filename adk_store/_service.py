@@ -17,8 +17,16 @@ from . import _migrations
 from ._append import bring_up_to_date, merge_shared_state, prepare_append, write_append
 from ._codec import RowCodec
 from ._errors import SessionExistsError
-from ._models import Event, GetSessionConfig, JsonDict, ListSessionsResponse, Session
-from ._read import plan_session_list, read_session
+from ._models import (
+    Event,
+    GetSessionConfig,
+    JsonDict,
+    ListSessionsResponse,
+    Session,
+    SessionDocuments,
+    SessionVersion,
+)
+from ._read import plan_session_list, read_session, read_session_documents
 from ._runtime import (
     Connection,
     ConnectionPool,
@@ -33,6 +41,7 @@ from ._store_operations import StoreOperations
 from ._store_statements import StoreStatements
 from ._validate import (
     check_id,
+    check_known_version,
     check_page,
     check_pool_size,
     check_recent,
@@ -258,6 +267,36 @@ class SessionService(StoreOperations):
             return await read_session(
                 pool, self._statements, self._codec, key, recent=recent, after=after
             )
+
+        return await self._connector.call("get_session", load, app_name=app_name)
+
+    async def get_session_documents(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        known: SessionVersion | None = None,
+    ) -> SessionDocuments | None:
+        """The session (state and times) and its events as JSON documents, or ``None``.
+
+        For readers that keep events between reads and build their own event objects (the
+        google-adk adapter does both): with ``known``, the version of the session the
+        reader holds, only the events after it come back, in the same round trip that
+        checks it is still what is stored; otherwise (or if it is not) every event does.
+
+        >>> first = await service.get_session_documents(app_name="a", user_id="u", session_id="s")
+        >>> known = SessionVersion(first.session.revision, first.session.create_time, last_id)
+        >>> newer = await service.get_session_documents(
+        ...     app_name="a", user_id="u", session_id="s", known=known)
+        """
+        check_session_key(app_name, user_id, session_id)
+        if known is not None:
+            check_known_version(known)
+        key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
+
+        async def load(pool: ConnectionPool) -> SessionDocuments | None:
+            return await read_session_documents(pool, self._statements, self._codec, key, known)
 
         return await self._connector.call("get_session", load, app_name=app_name)
 

@@ -60,6 +60,25 @@ class Statements:
         """A session row with its app and user state, as ``_codec.session_from_row`` reads it:
         app_name, user_id, id, state, revision, update_time, app state, user state,
         create_time. Every session query returns these columns."""
+        known_event_id = (
+            sa.select(events.c.id)
+            .where(
+                events.c.app_name == sessions.c.app_name,
+                events.c.user_id == sessions.c.user_id,
+                events.c.session_id == sessions.c.id,
+                events.c.seq == sa.bindparam("known_revision"),
+            )
+            .correlate(sessions)
+            .scalar_subquery()
+        )
+        self.select_session_and_known_event = self._sql(
+            session_with_scopes.add_columns(known_event_id.label("known_event_id")).where(
+                session_key(sessions)
+            )
+        )
+        """``select_session``'s columns and then the id of the event at ``:known_revision``
+        (``NULL`` when there is none), so that a reader can tell in one round trip whether
+        the events it holds are still the stored ones."""
 
         page_of_app = session_with_scopes.where(sessions.c.app_name == sa.bindparam("app_name"))
         page_of_user = page_of_app.where(sessions.c.user_id == sa.bindparam("user_id"))
@@ -192,6 +211,9 @@ class Statements:
         )
         self.select_recent_events_after = self._sql(
             of_session.where(after).order_by(events.c.seq.desc()).limit(_LIMIT).offset(_NO_OFFSET)
+        )
+        self.select_events_since = self._sql(
+            of_session.where(events.c.seq > sa.bindparam("after_seq")).order_by(events.c.seq)
         )
         self.select_events_between = self._sql(
             sa.select(*event_columns)

@@ -18,7 +18,7 @@ import math
 from typing import Any
 
 from ._errors import InvalidArgumentError
-from ._models import new_id
+from ._models import SessionVersion, new_id
 
 MAX_ROWS = 2**62
 """Counts above this (a row limit must fit a signed 64-bit integer) mean "all"."""
@@ -97,11 +97,10 @@ def check_pool_size(pool_size: int) -> None:
 
 def check_timeout(value: object, name: str) -> float:
     """A number of seconds: finite and positive."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgumentError(f"{name} must be a number of seconds, not {value!r}")
-    if not math.isfinite(value) or value <= 0:
+    seconds = check_seconds(value, name)
+    if seconds <= 0:
         raise InvalidArgumentError(f"{name} must be a positive number of seconds, not {value}")
-    return float(value)
+    return seconds
 
 
 def check_recent(value: object) -> int | None:
@@ -119,11 +118,23 @@ def check_timestamp(value: object, name: str) -> float | None:
     """A finite number of seconds as a float, or ``None``."""
     if value is None:
         return None
+    return check_seconds(value, name)
+
+
+def check_seconds(value: object, name: str) -> float:
+    """A finite number of seconds as a float; an int too large for a float is refused too
+    (its repr alone could be thousands of digits, so the message leaves it out)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidArgumentError(f"{name} must be a number of seconds, not {value!r}")
-    if not math.isfinite(value):
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise InvalidArgumentError(
+            f"{name} must be finite, not an integer too large for a float"
+        ) from None
+    if not math.isfinite(seconds):
         raise InvalidArgumentError(f"{name} must be finite, not {value!r}")
-    return float(value)
+    return seconds
 
 
 def check_page(limit: object, page_token: object) -> None:
@@ -188,3 +199,20 @@ def decode_page_token(
     if with_user_id:
         values["after_user_id"] = ids[0]
     return values
+
+
+def check_known_version(known: object) -> None:
+    """A ``SessionVersion`` a reader passes back: a revision of 0 or more, a finite create time,
+    and the id of the event at that revision (``None`` only at revision 0)."""
+    if not isinstance(known, SessionVersion):
+        raise InvalidArgumentError(f"known must be a SessionVersion or None, not {known!r}")
+    if type(known.revision) is not int or known.revision < 0:
+        raise InvalidArgumentError(f"known.revision must be an int >= 0, not {known.revision!r}")
+    check_seconds(known.create_time, "known.create_time")
+    if (known.last_event_id is None) != (known.revision == 0):
+        raise InvalidArgumentError(
+            "known.last_event_id must be the id of the event at known.revision "
+            "(None only at revision 0)"
+        )
+    if known.last_event_id is not None:
+        check_id(known.last_event_id, "known.last_event_id")

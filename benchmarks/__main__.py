@@ -13,6 +13,7 @@ from .floor import Floor
 from .implementations import Adapter, Core, GoogleAdk, Implementation
 from .report import Report
 from .servers import TARGETS, Target
+from .turns import run_turns
 from .workloads import FULL, SMOKE, Sizes, Workloads
 
 IMPLEMENTATIONS: tuple[type[Implementation], ...] = (GoogleAdk, Adapter, Core)
@@ -22,7 +23,16 @@ def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-async def _run_on(target: Target, sizes: Sizes, report: Report) -> None:
+async def _run_on(target: Target, sizes: Sizes, report: Report, workloads: str) -> None:
+    if workloads in ("turns", "all"):
+        report.measurements.extend(
+            await run_turns(target.name, target.url, sizes.turn_histories, sizes.turns, _progress)
+        )
+    if workloads in ("operations", "all"):
+        await _run_operations(target, sizes, report)
+
+
+async def _run_operations(target: Target, sizes: Sizes, report: Report) -> None:
     implementations: list[Implementation] = [
         kind(target.url(kind.name)) for kind in IMPLEMENTATIONS
     ]
@@ -55,21 +65,30 @@ async def _run_on(target: Target, sizes: Sizes, report: Report) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write every measurement to this JSON file.",
 )
-def main(smoke: bool, database: str, json_path: Path | None) -> None:
-    """Time google-adk's DatabaseSessionService, adk-store's AdkSessionService and
-    SessionService, and the floor (the core's append SQL on the raw driver), on the same
-    databases, checking every result."""
+@click.option(
+    "--workloads",
+    type=click.Choice(["all", "turns", "operations"]),
+    default="all",
+    show_default=True,
+    help="Whole agent turns through google-adk's Runner, single operations, or both.",
+)
+def main(smoke: bool, database: str, json_path: Path | None, workloads: str) -> None:
+    """Time whole google-adk agent turns on google-adk's in-memory and database services and
+    adk-store's AdkSessionService; then single operations on google-adk's
+    DatabaseSessionService, adk-store's AdkSessionService and SessionService, and the floor
+    (the core's append SQL on the raw driver), on the same databases, checking every result."""
     sizes = SMOKE if smoke else FULL
     report = Report(sizes.as_json())
     started = time.monotonic()
     for name in ("sqlite", "postgresql") if database == "both" else (database,):
         with TARGETS[name]() as target:
             report.databases[target.name] = target.description
-            asyncio.run(_run_on(target, sizes, report))
+            asyncio.run(_run_on(target, sizes, report, workloads))
     for name, description in report.databases.items():
         click.echo(f"{name}: {description}")
     for store in (*IMPLEMENTATIONS, Floor):
         click.echo(f"{store.name}: {store.description}")
+    click.echo("memory: google-adk InMemorySessionService (turns only)")
     click.echo(report.summary() + "\n")
     click.echo(report.table())
     click.echo(f"\n{'smoke' if smoke else 'full'} run: {time.monotonic() - started:.0f} s")

@@ -45,8 +45,12 @@ class Sizes:
     full_lists: int = 5
     tasks: int = 8
     task_appends: int = 100
+    turn_histories: tuple[int, ...] = (40, 400, 2_000)
+    """History lengths (events) of the sessions the turn benchmark runs on."""
+    turns: int = 15
+    """Turns timed per store and history length."""
 
-    def as_json(self) -> dict[str, int]:
+    def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -61,6 +65,8 @@ SMOKE = Sizes(
     full_lists=2,
     tasks=8,
     task_appends=5,
+    turn_histories=(8, 40),
+    turns=2,
 )
 
 

@@ -12,16 +12,20 @@ comes back (a field whose default is not ``None``, say).
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import functools
+import json
+import types
+import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
 from google.adk.events import Event as AdkEvent
 from google.adk.sessions import Session as AdkSession
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from .. import Event, EventActions, Session, StateSerializationError
+from .. import Event, EventActions, Session, StateSerializationError, StoredEventError
 from ._adk_internals import remember_revision
 
 AdkEventT = TypeVar("AdkEventT", bound=AdkEvent)
@@ -71,12 +75,51 @@ def event_to_core(event: AdkEvent) -> Event:
 def _json_dump(event: AdkEvent) -> dict[str, Any]:
     """``event`` as JSON under its JSON names; without ``None`` fields where that is lossless."""
     try:
-        full: dict[str, Any] = event.model_dump(mode="json", by_alias=True)
         compact: dict[str, Any] = event.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if _none_is_always_the_default(type(event)):
+            return compact
+        full: dict[str, Any] = event.model_dump(mode="json", by_alias=True)
     except PydanticSerializationError as error:
         raise StateSerializationError(f"event {event.id!r}", str(error)) from None
     reread = type(event).model_validate(compact).model_dump(mode="json", by_alias=True)
     return compact if reread == full else full
+
+
+@functools.cache
+def _none_is_always_the_default(model: type[BaseModel]) -> bool:
+    """Whether leaving out ``None`` fields is lossless for every ``model``: no field of it, or
+    of a model it can hold, accepts ``None`` while defaulting to something else."""
+    seen: set[type[BaseModel]] = set()
+    pending = [model]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for field in current.model_fields.values():
+            default_is_none = field.default is None and field.default_factory is None
+            if not default_is_none and _admits_none(field.annotation):
+                return False
+            pending.extend(_models_in(field.annotation))
+    return True
+
+
+def _admits_none(annotation: Any) -> bool:
+    if annotation is None or annotation is type(None) or annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _admits_none(typing.get_args(annotation)[0])
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_admits_none(argument) for argument in typing.get_args(annotation))
+    return False
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation names, at any depth (``list[Part] | None``: Part)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for argument in typing.get_args(annotation) for model in _models_in(argument)]
 
 
 def _take(dumped: dict[str, Any], names: frozenset[str], alias: dict[str, str]) -> dict[str, Any]:
@@ -111,6 +154,49 @@ def event_from_core(event: Event, event_type: type[AdkEventT]) -> AdkEventT:
             dumped[name] = value
     dumped["actions"] = actions
     return _validate_ignoring_unknown_fields(event_type, dumped)
+
+
+def events_from_documents(
+    documents: Sequence[str], event_type: type[AdkEventT], names: tuple[str, str, str]
+) -> list[AdkEventT]:
+    """google-adk events from the core's event documents, each validated once.
+
+    ``names`` (app, user, session) name the session in the :class:`StoredEventError` raised
+    for an event ``event_type`` refuses.
+
+    >>> events_from_documents(snapshot.event_documents, AdkEvent, ("app", "ada", "s1"))
+    """
+    if not documents:
+        return []
+    try:
+        return _list_of(event_type).validate_json("[" + ",".join(documents) + "]")
+    except ValidationError:
+        return [_event_from_document(document, event_type, names) for document in documents]
+
+
+@functools.cache
+def _list_of(event_type: type[AdkEventT]) -> TypeAdapter[list[AdkEventT]]:
+    return TypeAdapter(list[event_type])  # type: ignore[valid-type]
+
+
+def _event_from_document(
+    document: str, event_type: type[AdkEventT], names: tuple[str, str, str]
+) -> AdkEventT:
+    try:
+        return event_type.model_validate_json(document)
+    except ValidationError:
+        pass
+    dumped = json.loads(document)
+    try:
+        return _validate_ignoring_unknown_fields(event_type, dumped)
+    except ValidationError as error:
+        reason = "; ".join(
+            f"{'.'.join(str(step) for step in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors(include_url=False)[:3]
+        )
+        raise StoredEventError(
+            *names, str(dumped.get("id")), f"{event_type.__name__} refuses it ({reason})"
+        ) from None
 
 
 def _validate_ignoring_unknown_fields(

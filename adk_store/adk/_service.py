@@ -29,12 +29,14 @@ from ._adk_internals import remember_revision, remembered_revision
 from ._convert import (
     event_from_core,
     event_to_core,
+    events_from_documents,
     jsonable_state,
     session_from_core,
 )
 from ._errors import SessionNotFoundError as AdkSessionNotFoundError
 from ._errors import StaleSessionError as AdkStaleSessionError
 from ._errors import as_adk_error
+from ._event_cache import DEFAULT_EVENT_CACHE_SIZE, CachedEvents, EventCache, SessionKey
 from ._uri import URI_SCHEMES, database_url
 
 if TYPE_CHECKING:
@@ -62,6 +64,15 @@ class AdkSessionService(BaseSessionService):
     Sessions come back as google-adk ``Session`` objects that remember the stored revision
     they reflect, so ``append_event`` raises google-adk's ``StaleSessionError`` when another
     writer appended to the session after it was loaded.
+
+    The event cache: the service keeps the google-adk events it has read or appended, for up
+    to ``event_cache_size`` events across sessions (least recently used first out; ``0``
+    turns it off), so that reading a session again (google-adk's Runner does, every turn)
+    builds only the events stored since. Each read checks, in the round trip that reads the
+    session row, that the stored session is still the one the cached events belong to, so a
+    change by another process or service always shows. Every read returns its own
+    ``Session``, ``events`` list and ``state`` dict; the ``Event`` objects in it are shared
+    with other reads of this service and must not be changed in place.
     """
 
     def __init__(
@@ -75,7 +86,9 @@ class AdkSessionService(BaseSessionService):
         sqlite_synchronous: str = "NORMAL",
         schema: str | None = None,
         event_type: type[AdkEvent] = AdkEvent,
+        event_cache_size: int = DEFAULT_EVENT_CACHE_SIZE,
     ) -> None:
+        self._events = EventCache(event_cache_size)
         if isinstance(database, SessionService):
             options = (create_schema, pool_size, allow_stale_appends, schema)
             sqlite_options = (sqlite_busy_timeout, sqlite_synchronous)
@@ -156,18 +169,45 @@ class AdkSessionService(BaseSessionService):
         config: AdkGetSessionConfig | None = None,
     ) -> AdkSession | None:
         """The session with merged state and the events ``config`` selects, or ``None``."""
-        core_config = (
-            None
-            if config is None
-            else GetSessionConfig(
+        if config is None:
+            return await self._read_through_cache((app_name, user_id, session_id))
+        loaded = await self._core.get_session(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            config=GetSessionConfig(
                 num_recent_events=config.num_recent_events,
                 after_timestamp=config.after_timestamp,
-            )
-        )
-        loaded = await self._core.get_session(
-            app_name=app_name, user_id=user_id, session_id=session_id, config=core_config
+            ),
         )
         return None if loaded is None else session_from_core(loaded, self._event_type)
+
+    async def _read_through_cache(self, key: SessionKey) -> AdkSession | None:
+        """The whole session, building only the events stored after those the cache holds."""
+        cached = self._events.get(key)
+        app_name, user_id, session_id = key
+        snapshot = await self._core.get_session_documents(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            known=None if cached is None else cached.version(),
+        )
+        if snapshot is None:
+            self._events.forget(key)
+            return None
+        stored = snapshot.session
+        assert stored.create_time is not None
+        newer = tuple(events_from_documents(snapshot.event_documents, self._event_type, key))
+        if cached is not None and snapshot.after_revision == cached.revision:
+            current = cached.extended(newer)
+        else:
+            current = CachedEvents(stored.create_time, newer)
+        if self._events.enabled:
+            self._events.put(key, current)
+        stored.events = []
+        adk_session = session_from_core(stored, self._event_type)
+        adk_session.events = list(current.events)
+        return adk_session
 
     @override
     async def list_sessions(
@@ -182,6 +222,7 @@ class AdkSessionService(BaseSessionService):
     @override
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Delete the session and its events; a missing session is not an error."""
+        self._events.forget((app_name, user_id, session_id))
         await self._core.delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
 
     @override
@@ -218,8 +259,9 @@ class AdkSessionService(BaseSessionService):
             revision=expected_revision,
             create_time=create_time,
         )
+        stored_event = event_to_core(event)
         try:
-            await self._core.append_event(core_session, event_to_core(event))
+            await self._core.append_event(core_session, stored_event)
         except (EventExistsError, StaleSessionError) as error:
             if await self._is_stored(session, event):
                 return event
@@ -229,6 +271,14 @@ class AdkSessionService(BaseSessionService):
         missed_events = core_session.events[:-1]
         if missed_events:
             self._catch_up(session, core_session)
+        elif self._events.enabled and create_time is not None:
+            # The cache gets the event as a read would build it, never the caller's object.
+            self._events.append(
+                (session.app_name, session.user_id, session.id),
+                create_time,
+                expected_revision,
+                event_from_core(stored_event, self._event_type),
+            )
         self._commit_event_to_session(session, event)
         session.last_update_time = core_session.last_update_time
         remember_revision(session, core_session)
