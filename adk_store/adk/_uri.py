@@ -1,5 +1,8 @@
 """The ``adk-store`` session service URIs google-adk's web server takes, and their redaction.
 
+Every message and log line of the adapter names a database without its password: see
+:func:`redact` (``adk-store`` URIs) and :func:`hide_password` (any database URL).
+
 Two forms name the same database:
 
 * ``adk-store+postgresql+asyncpg://user:pw@host/db``: the database URL with ``adk-store+`` in
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
+from urllib.parse import unquote
 
 from .. import InvalidArgumentError
 
@@ -29,6 +34,8 @@ _SERVICE_FACTORY_LOGGER = "google_adk.google.adk.cli.utils.service_factory"
 """The logger google-adk's web server and ``adk run`` log the session service URI to."""
 
 _USERINFO = re.compile(r"(adk-store[:+][A-Za-z0-9+.-]*:?//)([^/?#\s]*)@")
+_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/?#\s@]*):[^/?#\s]*@")
+"""The ``:password@`` of a ``scheme://user:password@host`` URL (up to its last ``@``)."""
 
 
 def database_url(uri: str) -> str:
@@ -53,6 +60,38 @@ def redact(text: str) -> str:
     'adk-store:postgresql://***@db/app'
     """
     return _USERINFO.sub(r"\1***@", text)
+
+
+def hide_password(text: str) -> str:
+    """``text`` with the password of every database URL in it replaced by ``***``.
+
+    >>> hide_password("postgresql+asyncpg://app:secret@db/app")
+    'postgresql+asyncpg://app:***@db/app'
+    """
+    return _PASSWORD.sub(r"\1:***@", text)
+
+
+def hide_secrets(text: str, urls: Iterable[str]) -> str:
+    """``text`` without the passwords of ``urls``: the URLs' own passwords are replaced by
+    ``***`` wherever they occur (a driver may quote one outside any URL).
+
+    >>> hide_secrets("login as app:s3cret failed", ["postgresql://app:s3cret@db/app"])
+    'login as app:*** failed'
+    """
+    text = hide_password(text)
+    for url in urls:
+        password = _password_of(url)
+        if password:
+            for spelling in {password, unquote(password)}:
+                text = text.replace(spelling, "***")
+    return text
+
+
+def _password_of(url: str) -> str | None:
+    found = _PASSWORD.search(url)
+    if found is None:
+        return None
+    return url[found.end(1) + 1 : found.end() - 1]
 
 
 class _HidePasswords(logging.Filter):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import enum
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ from sqlalchemy.engine import Dialect as SqlalchemyDialect
 
 from ... import AdkStoreError, DatabaseError, InvalidArgumentError
 from ..._runtime import Connection, ConnectionPool, Connector, PoolLayout
+from .._uri import hide_password
 
 T = TypeVar("T")
 
@@ -67,6 +69,9 @@ class _Flavour:
     read_only_setup: tuple[str, ...]
     """Makes a source's connection unable to write. On PostgreSQL it also opens the one
     snapshot the whole source is read in (a long read holds up no writer there)."""
+    read_only_teardown: tuple[str, ...]
+    """Ends what ``read_only_setup`` opened, before the connection closes (a connection
+    released inside a transaction is reset by the driver, which warns about it)."""
     begin_read: str | None
     """Otherwise, opens a short read transaction around each operation (SQLite, where a long
     read would keep writers, google-adk's or adk-store's in the same file, from committing)."""
@@ -102,6 +107,7 @@ class _Sqlite(_Flavour):
     list_tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
     begin_write = "BEGIN IMMEDIATE"
     read_only_setup = ("PRAGMA query_only = ON",)
+    read_only_teardown = ()
     begin_read = "BEGIN"
     has_sqlite_service_files = True
     sqlalchemy = sqlite.dialect()
@@ -127,6 +133,7 @@ class _Postgres(_Flavour):
     )
     begin_write = "BEGIN"
     read_only_setup = ("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",)
+    read_only_teardown = ("ROLLBACK",)
     begin_read = None
     has_sqlite_service_files = False
     sqlalchemy = postgresql.dialect()  # type: ignore[no-untyped-call]
@@ -175,31 +182,54 @@ def epoch_seconds(value: Any) -> float:
     """A time read from google-adk's tables as float epoch seconds.
 
     DATETIME columns hold naive UTC (text on SQLite, ``timestamp`` on PostgreSQL);
-    ``SqliteSessionService`` stores REAL epoch seconds.
+    ``SqliteSessionService`` stores REAL epoch seconds. Anything else, and a time that is
+    not finite, raises :class:`SourceFormatError`.
     """
+    seconds: float | None = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return float(value.timestamp())
-    raise SourceFormatError(f"cannot read {value!r} as a time")
+        seconds = float(value) if abs(value) < _LATEST_TIME else math.nan
+    elif isinstance(value, (str, datetime.datetime)):
+        seconds = _datetime_seconds(value)
+    if seconds is None or not math.isfinite(seconds):
+        raise SourceFormatError(f"cannot read {_shortened(value)} as a time")
+    return seconds
 
 
-def json_value(value: Any) -> Any:
+_LATEST_TIME = 1e15
+"""Epoch seconds beyond any date (about 30 million years): a time this large is damage."""
+
+
+def _datetime_seconds(value: str | datetime.datetime) -> float | None:
+    try:
+        moment = datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.timezone.utc)
+        return float(moment.timestamp())
+    except (ValueError, OverflowError):
+        return None
+
+
+def _shortened(value: Any) -> str:
+    """``repr(value)``, cut to a length a one-line message can hold."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def json_value(value: Any, where: str) -> Any:
     """A JSON column's value: decoded text (SQLite, raw JSONB) or what the driver decoded."""
-    if isinstance(value, (str, bytes, bytearray)):
+    if not isinstance(value, (str, bytes, bytearray)):
+        return value
+    try:
         return json.loads(value)
-    return value
+    except (ValueError, RecursionError) as error:
+        raise SourceFormatError(f"{where} is not JSON ({type(error).__name__}: {error})") from None
 
 
 def json_object(value: Any, where: str) -> dict[str, Any]:
     """A JSON column that must hold an object (state); NULL reads as ``{}``."""
-    decoded = {} if value is None else json_value(value)
+    decoded = {} if value is None else json_value(value, where)
     if not isinstance(decoded, dict):
-        raise SourceFormatError(f"{where} is not a JSON object: {decoded!r}")
+        raise SourceFormatError(f"{where} is not a JSON object: {_shortened(decoded)}")
     return decoded
 
 
@@ -219,7 +249,8 @@ def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str,
         path = unquote((rest[1:] if rest.startswith("/") else rest).split("?", 1)[0])
         if path in {"", ":memory:"}:
             raise InvalidArgumentError(
-                f"{location!r} names an in-memory database: give a file path or a URL to a file"
+                f"{hide_password(location)!r} names an in-memory database: give a file path "
+                "or a URL to a file"
             )
         return _sqlite_location(Path(path), read_only=read_only)
     raise InvalidArgumentError(
@@ -280,12 +311,14 @@ class AdkDatabase:
     Opened ``read_only``, the connection can write nothing. Otherwise :meth:`run_write` runs
     an operation in its own write transaction. It runs on adk-store's own connector (the
     loop bridge and held connection the core uses), which reports driver errors as
-    :class:`~adk_store.DatabaseError`.
+    :class:`~adk_store.DatabaseError`. Messages name the database by :attr:`location`,
+    which never holds its password.
     """
 
     def __init__(self, location: str, *, read_only: bool) -> None:
         url, options = database_location(location, read_only=read_only)
-        self.location = location
+        self.location = hide_password(location)
+        """The database as messages name it: ``location`` without its password."""
         self.read_only = read_only
         self.flavour: _Flavour = _Postgres() if url.startswith("postgresql") else _Sqlite()
         setup = _ConnectionSetup(self.flavour, options, read_only=read_only)
@@ -304,7 +337,15 @@ class AdkDatabase:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._connector.close()
+        try:
+            if self.read_only and self.flavour.read_only_teardown:
+                await self._call("end_read", None, self._end_read)
+        finally:
+            await self._connector.close()
+
+    async def _end_read(self, connection: Connection) -> None:
+        for statement in self.flavour.read_only_teardown:
+            await connection.execute(statement)
 
     async def run(self, what: str, operation: Callable[[Connection], Awaitable[T]]) -> T:
         """Run ``operation(connection)``, reading consistently. ``what`` names the operation

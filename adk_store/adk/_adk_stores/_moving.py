@@ -9,13 +9,14 @@ differs. Running either twice therefore copies nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 
 from google.adk.sessions.state import State
 
 from ... import (
+    AdkStoreError,
     AppStateRecord,
     Session,
     SessionRecord,
@@ -24,7 +25,12 @@ from ... import (
     UserStateRecord,
     schema_version,
 )
+from ..._codec import RowCodec
+from ..._import import prepare_session_import
+from ..._validate import check_id
+from ...dialects.postgresql import PostgresDialect
 from .._service import AdkSessionService
+from .._uri import hide_secrets
 from ._database import AdkDatabase, is_missing_sqlite_file
 from ._reading import AdkStoreReader, SessionName
 from ._writing import AdkStoreWriter, Outcome
@@ -108,33 +114,87 @@ async def import_adk(
     them) or an open service. ``app_name`` limits the copy to one app. ``dry_run`` writes
     nothing and reports what would be copied.
     """
-    async with AdkDatabase(source, read_only=True) as database:
-        reader = await AdkStoreReader.open(database)
-        report = TransferReport(source=str(reader.kind), dry_run=dry_run)
-        app_states = await reader.app_states(app_name)
-        user_states = await reader.user_states(app_name)
-        keys = await reader.session_keys(app_name)
-        steps = len(keys) if dry_run else 2 * len(keys)
-        if not dry_run:
-            # Every event must be readable before anything is written, so that a source
-            # adk-store refuses (a foreign pickle, a damaged row) leaves the destination as
-            # it was.
-            for done, key in enumerate(keys, start=1):
-                await reader.check_session(key)
-                if progress is not None:
-                    progress(done, steps)
-        async with _adk_store(destination, dry_run=dry_run) as service:
-            for app_state in app_states:
-                report._count(await _import_app_state(service, app_state, dry_run), app_state)
-            for user_state in user_states:
-                report._count(await _import_user_state(service, user_state, dry_run), user_state)
-            for done, key in enumerate(keys, start=steps - len(keys) + 1):
-                record = await reader.session(key)
-                if record is not None:
-                    report._count(await _import_session(service, record, dry_run), record)
-                if progress is not None:
-                    progress(done, steps)
+    with _passwords_hidden(source, destination):
+        async with AdkDatabase(source, read_only=True) as database:
+            return await _import(database, destination, app_name, dry_run, progress)
+
+
+async def _import(
+    database: AdkDatabase,
+    destination: str | SessionService | AdkSessionService,
+    app_name: str | None,
+    dry_run: bool,
+    progress: ProgressCallback | None,
+) -> TransferReport:
+    """Read and check the whole source, then copy it: a source adk-store refuses anywhere
+    (a damaged row, a foreign pickle, a value a store cannot hold) leaves the destination as
+    it was. The check holds one session at a time; the copy reads each session again."""
+    reader = await AdkStoreReader.open(database)
+    report = TransferReport(source=str(reader.kind), dry_run=dry_run)
+    app_states = await reader.app_states(app_name)
+    user_states = await reader.user_states(app_name)
+    shared_states: list[StoredRecord] = [*app_states, *user_states]
+    for state_record in shared_states:
+        check_importable(state_record)
+    keys = await reader.session_keys(app_name)
+    steps = len(keys) if dry_run else 2 * len(keys)
+    if not dry_run:
+        for done, key in enumerate(keys, start=1):
+            await _checked_session(reader, key)
+            if progress is not None:
+                progress(done, steps)
+    async with _adk_store(destination, dry_run=dry_run) as service:
+        for app_state in app_states:
+            report._count(await _import_app_state(service, app_state, dry_run), app_state)
+        for user_state in user_states:
+            report._count(await _import_user_state(service, user_state, dry_run), user_state)
+        for done, key in enumerate(keys, start=steps - len(keys) + 1):
+            record = await _checked_session(reader, key)
+            if record is not None:
+                report._count(await _import_session(service, record, dry_run), record)
+            if progress is not None:
+                progress(done, steps)
     return report
+
+
+async def _checked_session(reader: AdkStoreReader, key: SessionName) -> SessionRecord | None:
+    record = await reader.session(key)
+    if record is not None:
+        check_importable(record)
+    return record
+
+
+def check_importable(record: StoredRecord) -> None:
+    """Raise what importing ``record`` into a store would raise, without a store: the same
+    checks of ids, state, times and events, before anything is written."""
+    check_id(record.app_name, "app_name")
+    if isinstance(record, (SessionRecord, UserStateRecord)):
+        check_id(record.user_id, "user_id")
+    if isinstance(record, SessionRecord):
+        check_id(record.id, "session_id")
+        for event in record.events:
+            check_id(event.id, "event id")
+        prepare_session_import(record, _CHECKING_CODEC)
+    else:
+        _CHECKING_CODEC.state_json(record.state, _describe(record))
+
+
+_CHECKING_CODEC = RowCodec(PostgresDialect())
+"""Encodes records only to check them. What a store refuses does not depend on its database;
+PostgreSQL's encoding is the one that rewrites values (NUL, large floats), so it is used."""
+
+
+@contextmanager
+def _passwords_hidden(*locations: object) -> Iterator[None]:
+    """Errors raised inside name the databases in ``locations`` without their passwords."""
+    try:
+        yield
+    except AdkStoreError as error:
+        urls = [location for location in locations if isinstance(location, str)]
+        error.args = tuple(
+            hide_secrets(arg, urls) if isinstance(arg, str) else arg for arg in error.args
+        )
+        raise
 
 
 @asynccontextmanager
@@ -231,6 +291,16 @@ async def export_adk(
     """
     if isinstance(source, AdkSessionService):
         source = source.core
+    with _passwords_hidden(source, target):
+        return await _export(source, target, app_name, progress)
+
+
+async def _export(
+    source: str | SessionService,
+    target: str,
+    app_name: str | None,
+    progress: ProgressCallback | None,
+) -> TransferReport:
     async with _opened(source) as service, AdkDatabase(target, read_only=False) as database:
         writer = await AdkStoreWriter.open(database)
         report = TransferReport(source="adk-store")

@@ -9,7 +9,8 @@ google-adk.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from google.adk.events import Event as AdkEvent
@@ -17,7 +18,7 @@ from google.adk.events import EventActions as AdkEventActions
 from google.genai import types
 from pydantic import BaseModel, ValidationError
 
-from ... import AppStateRecord, SessionRecord, UserStateRecord
+from ... import AdkStoreError, AppStateRecord, SessionRecord, UserStateRecord
 from ..._runtime import Connection
 from .._convert import event_to_core
 from ._database import (
@@ -117,15 +118,25 @@ class AdkStoreReader:
         return await self.database.run("list_sessions", read)
 
     async def session(self, key: SessionName) -> SessionRecord | None:
-        """One session with its state, times and every event in google-adk's order."""
+        """One session with its state, times and every event in google-adk's order.
+
+        Anything in it adk-store cannot read (state that is not a JSON object, a time that is
+        not one, an event google-adk's ``Event`` rejects, a refused pickle) raises an
+        :class:`~adk_store.AdkStoreError` naming the session.
+        """
         values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
 
-        async def read(connection: Connection) -> SessionRecord | None:
+        async def read(connection: Connection) -> tuple[Sequence[Any], list[Sequence[Any]]] | None:
             rows = await fetch(connection, _SESSION_QUERY, values)
             if not rows:
                 return None
-            state, create_time, update_time = rows[0]
-            event_rows = await fetch(connection, self._events_query(), values)
+            return rows[0], await fetch(connection, self._events_query(), values)
+
+        read_rows = await self.database.run("read_session", read)
+        if read_rows is None:
+            return None
+        (state, create_time, update_time), event_rows = read_rows
+        with _reading(key):
             return SessionRecord(
                 app_name=key.app_name,
                 user_id=key.user_id,
@@ -135,19 +146,6 @@ class AdkStoreReader:
                 update_time=epoch_seconds(update_time),
                 events=[event_to_core(self._event(row, key)) for row in event_rows],
             )
-
-        return await self.database.run("read_session", read)
-
-    async def check_session(self, key: SessionName) -> None:
-        """Read a session's events as google-adk would, raising on any that cannot be read
-        (a refused pickle, a document google-adk's ``Event`` rejects)."""
-        values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
-
-        async def check(connection: Connection) -> None:
-            for row in await fetch(connection, self._events_query(), values):
-                self._event(row, key)
-
-        await self.database.run("check_session", check)
 
     def _events_query(self) -> str:
         order = "timestamp, rowid" if self.kind is StoreKind.SQLITE_SERVICE else "timestamp, id"
@@ -165,36 +163,52 @@ class AdkStoreReader:
             return _legacy_event(dict(zip(self._event_columns, row, strict=True)), key)
         except ValidationError as error:
             raise SourceFormatError(f"an event of {key} is not a valid event: {error}") from None
+        except SourceFormatError as error:
+            raise SourceFormatError(f"an event of {key}: {error}") from None
 
     async def app_states(self, app_name: str | None) -> list[AppStateRecord]:
         """The app-scope state of every app (or of ``app_name``)."""
         query, values = _where_app("SELECT app_name, state FROM app_states", app_name)
 
-        async def read(connection: Connection) -> list[AppStateRecord]:
-            rows = await fetch(connection, f"{query} ORDER BY app_name", values)
-            return [
-                AppStateRecord(app_name=app, state=json_object(state, f"app state of {app!r}"))
-                for app, state in rows
-            ]
+        async def read(connection: Connection) -> list[Sequence[Any]]:
+            return await fetch(connection, f"{query} ORDER BY app_name", values)
 
-        return await self.database.run("read_app_states", read)
+        return [
+            AppStateRecord(app_name=app, state=json_object(state, f"the state of app {app!r}"))
+            for app, state in await self.database.run("read_app_states", read)
+        ]
 
     async def user_states(self, app_name: str | None) -> list[UserStateRecord]:
         """The user-scope state of every user (of ``app_name``, or of every app)."""
         query, values = _where_app("SELECT app_name, user_id, state FROM user_states", app_name)
 
-        async def read(connection: Connection) -> list[UserStateRecord]:
-            rows = await fetch(connection, f"{query} ORDER BY app_name, user_id", values)
-            return [
-                UserStateRecord(
-                    app_name=app,
-                    user_id=user,
-                    state=json_object(state, f"user state of {user!r} in app {app!r}"),
-                )
-                for app, user, state in rows
-            ]
+        async def read(connection: Connection) -> list[Sequence[Any]]:
+            return await fetch(connection, f"{query} ORDER BY app_name, user_id", values)
 
-        return await self.database.run("read_user_states", read)
+        return [
+            UserStateRecord(
+                app_name=app,
+                user_id=user,
+                state=json_object(state, f"the state of user {user!r} in app {app!r}"),
+            )
+            for app, user, state in await self.database.run("read_user_states", read)
+        ]
+
+
+@contextmanager
+def _reading(key: SessionName) -> Iterator[None]:
+    """Turns whatever converting the session's values raises into an error naming it: the
+    values come from a database adk-store did not write, so any of them may be damaged."""
+    try:
+        yield
+    except AdkStoreError as error:
+        if str(key) not in str(error):
+            error.args = (f"{key}: {error}",)
+        raise
+    except Exception as error:
+        raise SourceFormatError(
+            f"{key} cannot be read ({type(error).__name__}: {error})"
+        ) from None
 
 
 def _where_app(query: str, app_name: str | None) -> tuple[str, dict[str, Any]]:
@@ -227,8 +241,10 @@ def _legacy_event(row: dict[str, Any], key: SessionName) -> AdkEvent:
         "author": row["author"],
         "timestamp": epoch_seconds(row["timestamp"]),
         "actions": _legacy_actions(row.get("actions"), where),
-        "long_running_tool_ids": set(json_value(row.get("long_running_tool_ids_json") or "[]")),
-        "custom_metadata": _legacy_json(row.get("custom_metadata")),
+        "long_running_tool_ids": set(
+            json_value(row.get("long_running_tool_ids_json") or "[]", where)
+        ),
+        "custom_metadata": _legacy_json(row.get("custom_metadata"), where),
     }
     for name in _LEGACY_PLAIN_COLUMNS:
         fields[name] = row.get(name)
@@ -236,13 +252,13 @@ def _legacy_event(row: dict[str, Any], key: SessionName) -> AdkEvent:
         flag = row.get(name)
         fields[name] = None if flag is None else bool(flag)
     for name, model in _LEGACY_MODEL_COLUMNS.items():
-        document = _legacy_json(row.get(name))
+        document = _legacy_json(row.get(name), where)
         fields[name] = model.model_validate(document) if isinstance(document, dict) else None
     return AdkEvent(**fields)
 
 
-def _legacy_json(value: Any) -> Any:
-    return None if value is None else json_value(value)
+def _legacy_json(value: Any, where: str) -> Any:
+    return None if value is None else json_value(value, where)
 
 
 def _legacy_actions(pickled: Any, where: str) -> AdkEventActions:
