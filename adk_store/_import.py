@@ -7,7 +7,6 @@ are merged key by key into what the store holds, as a state delta would be.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from ._records import SessionRecord
 from ._runtime import Connection
 from ._statements import Statements
 from ._store_statements import StoreStatements
+from ._validate import check_seconds
 from .dialects import Dialect
 
 _SHARED_PREFIXES = ("app:", "user:", "temp:")
@@ -30,29 +30,36 @@ class SessionImport:
     event_values: list[dict[str, Any]]
 
 
-def prepare_session_import(record: SessionRecord, codec: RowCodec) -> SessionImport:
-    """Check ``record`` and encode its rows; raises before anything is written."""
-    names = (record.app_name, record.user_id, record.id)
-    where = f"session {record.id!r} of user {record.user_id!r} in app {record.app_name!r}"
+def check_session_record(record: SessionRecord) -> None:
+    """What can be checked of ``record`` without a database: scopes, times, event ids."""
+    where = _where(record)
     prefixed = sorted(key for key in record.state if key.startswith(_SHARED_PREFIXES))
     if prefixed:
         raise InvalidArgumentError(
             f"{where}: session state holds the session scope only, not {', '.join(prefixed)}; "
             "import app and user state as their own records"
         )
-    key = {"app_name": names[0], "user_id": names[1], "session_id": names[2]}
+    check_seconds(record.create_time, f"{where} create_time")
+    check_seconds(record.update_time, f"{where} update_time")
+    seen: set[str] = set()
+    for event in record.events:
+        if event.id in seen:
+            raise EventExistsError(record.app_name, record.user_id, record.id, event.id)
+        seen.add(event.id)
+
+
+def prepare_session_import(record: SessionRecord, codec: RowCodec) -> SessionImport:
+    """Check ``record`` and encode its rows; raises before anything is written."""
+    check_session_record(record)
+    where = _where(record)
+    key = {"app_name": record.app_name, "user_id": record.user_id, "session_id": record.id}
     session_values = {
         **key,
         "session_state": codec.state_json(record.state, f"{where} state"),
         "revision": len(record.events),
-        "create_time": _time(record.create_time, f"{where} create_time"),
-        "update_time": _time(record.update_time, f"{where} update_time"),
+        "create_time": float(record.create_time),
+        "update_time": float(record.update_time),
     }
-    seen: set[str] = set()
-    for event in record.events:
-        if event.id in seen:
-            raise EventExistsError(*names, event.id)
-        seen.add(event.id)
     event_values = [
         {**key, **codec.event_values(event), "seq": seq}
         for seq, event in enumerate(record.events, start=1)
@@ -81,7 +88,5 @@ async def write_session_import(
         await dialect.insert_rows(connection, sql.insert_event, prepared.event_values)
 
 
-def _time(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidArgumentError(f"{name} must be a finite number of seconds, not {value!r}")
-    return float(value)
+def _where(record: SessionRecord) -> str:
+    return f"session {record.id!r} of user {record.user_id!r} in app {record.app_name!r}"

@@ -1,10 +1,11 @@
 """The export format: JSON Lines, one stored record per line, in canonical JSON.
 
-The first line is a header naming the format and its version; every other line is one
-record, tagged by ``"kind"``: ``"app_state"``, ``"user_state"`` or ``"session"`` (a session
-line carries the session's own state, its times and all its events, oldest first). Keys are
-sorted and separators compact, so the same contents give the same bytes whichever database
-they came from.
+The first line is a header naming the format and its version; the last is a trailer counting
+what came before it; every line between is one record, tagged by ``"kind"``:
+``"app_state"``, ``"user_state"`` or ``"session"`` (a session line carries the session's own
+state, its times and all its events, oldest first). Keys are sorted and separators compact,
+so the same contents give the same bytes whichever database they came from. An export that
+was cut short has no trailer, so a reader can tell it from a whole one.
 
 >>> dump_record(AppStateRecord(app_name="tutor", state={"greeting": "hi"}))
 '{"app_name":"tutor","kind":"app_state","state":{"greeting":"hi"}}'
@@ -13,15 +14,25 @@ they came from.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, NoReturn
 
 from ._errors import InvalidArgumentError
 from ._models import Event, EventActions, JsonDict
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
+from ._validate import check_seconds
 
 FORMAT_NAME = "adk-store"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 ends with a trailer. Version 1 had none, so a cut one cannot be told from a
+whole one: it is refused."""
+
+MAX_HEADER_CHARS = 1_024
+"""The most characters the header line may take (it takes about 50)."""
+MAX_LINE_CHARS = 128 * 2**20
+"""The most characters one record line may take, its newline included: a session with all its
+events. Export refuses a session that would be longer; import refuses a longer line before
+reading further."""
 
 _EVENT_FIELDS = frozenset(f.name for f in fields(Event)) - {"actions", "extra"}
 _ACTION_FIELDS = frozenset(f.name for f in fields(EventActions)) - {"extra"}
@@ -38,6 +49,104 @@ def canonical_json(value: Any) -> str:
 def header_line() -> str:
     """The first line of every export."""
     return canonical_json({"kind": "header", "format": FORMAT_NAME, "version": FORMAT_VERSION})
+
+
+@dataclass
+class RecordCounts:
+    """How many records of each kind an export holds, and the events of its sessions."""
+
+    app_states: int = 0
+    user_states: int = 0
+    sessions: int = 0
+    events: int = 0
+
+    def add(self, record: StoredRecord) -> None:
+        if isinstance(record, SessionRecord):
+            self.sessions += 1
+            self.events += len(record.events)
+        elif isinstance(record, UserStateRecord):
+            self.user_states += 1
+        else:
+            self.app_states += 1
+
+    def __str__(self) -> str:
+        return (
+            f"{self.app_states} app states, {self.user_states} user states, "
+            f"{self.sessions} sessions ({self.events} events)"
+        )
+
+
+_COUNT_NAMES = ("app_states", "user_states", "sessions", "events")
+
+
+def trailer_line(counts: RecordCounts) -> str:
+    """The last line of every export: what the lines before it hold."""
+    return canonical_json(
+        {"kind": "trailer", **{name: getattr(counts, name) for name in _COUNT_NAMES}}
+    )
+
+
+def check_header(line: str, where: str) -> None:
+    """Raise unless ``line`` is the header of an export this version reads."""
+    not_an_export = InvalidArgumentError(
+        f"{where} is not an adk-store export header; the file was not written by adk-store export"
+    )
+    try:
+        document = parse_line(line, where)
+    except InvalidArgumentError:
+        raise not_an_export from None
+    if document.get("kind") != "header" or document.get("format") != FORMAT_NAME:
+        raise not_an_export
+    version = document.get("version")
+    if version == 1:
+        raise InvalidArgumentError(
+            "the export is format version 1, which has no trailer, so one cut short cannot be "
+            "told from a whole one; export the store again with this adk-store"
+        )
+    if version != FORMAT_VERSION:
+        raise InvalidArgumentError(
+            f"the export is format version {version!r}, not the {FORMAT_VERSION} this "
+            "adk-store reads; read it with the adk-store that wrote it, or a newer one"
+        )
+
+
+def is_trailer(document: JsonDict) -> bool:
+    return document.get("kind") == "trailer"
+
+
+def check_trailer(document: JsonDict, counts: RecordCounts, where: str) -> None:
+    """Raise unless the trailer ``document`` counts exactly the records read before it."""
+    stated = {name: document.get(name) for name in _COUNT_NAMES}
+    if set(document) != {"kind", *_COUNT_NAMES} or not all(
+        type(count) is int and count >= 0 for count in stated.values()
+    ):
+        raise InvalidArgumentError(
+            f"{where} is not an adk-store trailer: it must hold exactly the counts "
+            f"{', '.join(_COUNT_NAMES)}"
+        )
+    trailer = RecordCounts(**{name: int(count or 0) for name, count in stated.items()})
+    if trailer != counts:
+        raise InvalidArgumentError(
+            f"the trailer on {where} counts {trailer}, but the lines before it hold {counts}: "
+            "the export was changed or cut; export the store again"
+        )
+
+
+def parse_line(line: str, where: str) -> JsonDict:
+    """The JSON object on one line; anything else raises :class:`InvalidArgumentError`."""
+    try:
+        document = json.loads(line, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InvalidArgumentError(f"{where} is nested too deeply to read") from None
+    except ValueError as error:
+        raise InvalidArgumentError(f"{where} is not an adk-store record: {error}") from None
+    if not isinstance(document, dict):
+        raise InvalidArgumentError(f"{where} is not an adk-store record: not a JSON object")
+    return document
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def dump_record(record: StoredRecord) -> str:
@@ -86,6 +195,8 @@ def event_json(event: Event) -> JsonDict:
 def event_from_json(document: JsonDict) -> Event:
     """The inverse of :func:`event_json`: unknown fields go back to ``extra``."""
     known = {name: value for name, value in document.items() if name in _EVENT_FIELDS}
+    if "timestamp" in known:
+        known["timestamp"] = check_seconds(known["timestamp"], "event timestamp")
     extra = {
         name: value
         for name, value in document.items()
@@ -103,31 +214,14 @@ def event_from_json(document: JsonDict) -> Event:
     return Event(**known, actions=actions, extra=extra)
 
 
-def is_header(line: str) -> bool:
-    """Whether ``line`` is an export header this version can read (raises if too new)."""
-    try:
-        document = json.loads(line)
-    except ValueError:
-        return False
-    if not isinstance(document, dict) or document.get("kind") != "header":
-        return False
-    if document.get("format") != FORMAT_NAME:
-        return False
-    version = document.get("version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise InvalidArgumentError(
-            f"the export is format version {version!r}, newer than the {FORMAT_VERSION} this "
-            "adk-store reads; upgrade adk-store"
-        )
-    return True
-
-
 def load_record(line: str, where: str = "record") -> StoredRecord:
     """Parse one record line; a malformed one raises :class:`InvalidArgumentError`."""
+    return record_from_json(parse_line(line, where), where)
+
+
+def record_from_json(document: JsonDict, where: str) -> StoredRecord:
+    """The record a parsed line holds; a malformed one raises :class:`InvalidArgumentError`."""
     try:
-        document = json.loads(line)
-        if not isinstance(document, dict):
-            raise ValueError("a record must be a JSON object")
         return _record(document)
     except (ValueError, TypeError, KeyError) as error:
         reason = f"missing {error}" if isinstance(error, KeyError) else str(error)
@@ -180,4 +274,4 @@ def _number(document: JsonDict, name: str) -> float:
     value = document[name]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name} must be a number")
-    return float(value)
+    return check_seconds(value, name)

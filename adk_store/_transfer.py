@@ -7,22 +7,43 @@ Both hold one session at a time, whatever the size of the store, and work throug
 ...     await export_jsonl(service, file, app_name="tutor")
 >>> with open("backup.jsonl", encoding="utf-8") as file:
 ...     await import_jsonl(other_service, file)
+
+An export ends with a trailer counting its records, so one cut short (a killed process, a
+server gone mid-way) lacks it; import reads and checks the whole export before it writes
+anything, and refuses a cut one.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from ._errors import InvalidArgumentError
-from ._jsonlines import dump_record, header_line, is_header, load_record
+from ._import import check_session_record
+from ._jsonlines import (
+    MAX_HEADER_CHARS,
+    MAX_LINE_CHARS,
+    RecordCounts,
+    check_header,
+    check_trailer,
+    dump_record,
+    header_line,
+    is_trailer,
+    parse_line,
+    record_from_json,
+    trailer_line,
+)
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 
 if TYPE_CHECKING:
     from ._service import SessionService
 
 OnRecord = Callable[[StoredRecord], None]
+ReadLine = Callable[[int], str]
+"""``readline(limit)`` of a text stream: at most ``limit`` characters, up to a newline."""
 
 
 @dataclass
@@ -45,16 +66,27 @@ async def export_jsonl(
     on_record: OnRecord | None = None,
 ) -> int:
     """Write the store's contents (or one app's, or one user's) to ``stream``; return the
-    number of records written. ``on_record`` is called after each one (for progress)."""
+    number of records written. ``on_record`` is called after each one (for progress).
+
+    The trailer, the last line, is written only once every record is: if the export fails
+    or is cancelled, what ``stream`` holds is refused by :func:`import_jsonl`.
+    """
     stream.write(header_line() + "\n")
-    written = 0
+    counts = RecordCounts()
     async for record in service.export_records(app_name=app_name, user_id=user_id):
-        stream.write(dump_record(record) + "\n")
-        written += 1
+        line = dump_record(record)
+        if len(line) >= MAX_LINE_CHARS:
+            raise InvalidArgumentError(
+                f"{_describe(record)} takes {len(line):,} characters as JSON, more than the "
+                f"{MAX_LINE_CHARS - 1:,} an export line may hold; the export was not finished"
+            )
+        stream.write(line + "\n")
+        counts.add(record)
         if on_record is not None:
             on_record(record)
+    stream.write(trailer_line(counts) + "\n")
     stream.flush()
-    return written
+    return counts.app_states + counts.user_states + counts.sessions
 
 
 async def import_jsonl(
@@ -64,45 +96,135 @@ async def import_jsonl(
     skip_existing: bool = False,
     on_record: OnRecord | None = None,
 ) -> ImportCounts:
-    """Import an export read from ``stream``, one record at a time.
+    """Import an export read from ``stream``.
 
-    A session that already exists raises :class:`SessionExistsError` (nothing of it is
-    written; records before it stay imported) unless ``skip_existing``. App and user state
-    is merged into what the store holds (see :meth:`SessionService.import_app_state`).
+    The whole export is read and checked first: one that is cut short (no trailer, or a
+    trailer that counts other records), goes on after its trailer or holds a bad line raises
+    :class:`InvalidArgumentError` before anything is written. A stream that cannot seek (a
+    pipe) is copied to a temporary file as it is checked, to be read again from there; either
+    way memory holds one record at a time.
+
+    Then each record is written. A session that already exists raises
+    :class:`SessionExistsError` (nothing of it is written; records before it stay imported)
+    unless ``skip_existing``. App and user state is merged into what the store holds (see
+    :meth:`SessionService.import_app_state`).
     """
     counts = ImportCounts()
-    for record in read_jsonl(stream):
-        if isinstance(record, SessionRecord):
-            if await service.import_session(record, skip_existing=skip_existing):
-                counts.sessions += 1
-                counts.events += len(record.events)
-            else:
-                counts.skipped_sessions += 1
-        elif isinstance(record, UserStateRecord):
-            await service.import_user_state(record)
-            counts.user_states += 1
-        elif isinstance(record, AppStateRecord):
-            await service.import_app_state(record)
-            counts.app_states += 1
-        if on_record is not None:
-            on_record(record)
+    with _checked(stream) as checked:
+        for record in read_jsonl(checked):
+            if isinstance(record, SessionRecord):
+                if await service.import_session(record, skip_existing=skip_existing):
+                    counts.sessions += 1
+                    counts.events += len(record.events)
+                else:
+                    counts.skipped_sessions += 1
+            elif isinstance(record, UserStateRecord):
+                await service.import_user_state(record)
+                counts.user_states += 1
+            elif isinstance(record, AppStateRecord):
+                await service.import_app_state(record)
+                counts.app_states += 1
+            if on_record is not None:
+                on_record(record)
     return counts
 
 
 def read_jsonl(stream: TextIO) -> Iterator[StoredRecord]:
-    """The records of an export, one at a time; a bad line raises, naming its number."""
-    header_seen = False
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        if not header_seen:
-            if not is_header(line):
-                raise InvalidArgumentError(
-                    f"line {number} is not an adk-store export header; "
-                    "the file was not written by adk-store export"
-                )
-            header_seen = True
-            continue
-        yield load_record(line, f"line {number}")
-    if not header_seen:
+    """The records of an export, one at a time, up to its trailer.
+
+    A bad line raises :class:`InvalidArgumentError` naming its number, and so does an export
+    that ends without its trailer, whose trailer counts other records than came before it, or
+    that goes on after it: those raise after the records before them were yielded, so read to
+    the end before acting on a whole export (:func:`import_jsonl` does).
+    """
+    return _records(stream.readline)
+
+
+@contextmanager
+def _checked(stream: TextIO) -> Iterator[TextIO]:
+    """Read and check all of ``stream``, then yield it again from where it started."""
+    if stream.seekable():
+        start = stream.tell()
+        _check_all(stream.readline)
+        stream.seek(start)
+        yield stream
+        return
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as spool:
+
+        def read_and_keep(limit: int) -> str:
+            line = stream.readline(limit)
+            spool.write(line)
+            return line
+
+        _check_all(read_and_keep)
+        spool.seek(0)
+        yield spool
+
+
+def _check_all(readline: ReadLine) -> None:
+    for record in _records(readline):
+        if isinstance(record, SessionRecord):
+            check_session_record(record)
+
+
+def _records(readline: ReadLine) -> Iterator[StoredRecord]:
+    lines = _lines(readline)
+    first = next(lines, None)
+    if first is None:
         raise InvalidArgumentError("the export is empty: it has no adk-store header line")
+    check_header(first[1], f"line {first[0]}")
+    counts = RecordCounts()
+    for number, line in lines:
+        where = f"line {number}"
+        document = parse_line(line, where)
+        if is_trailer(document):
+            check_trailer(document, counts, where)
+            for after, _ in lines:
+                raise InvalidArgumentError(
+                    f"line {after} follows the trailer on {where}: an export ends with its "
+                    "trailer (were two files joined?)"
+                )
+            return
+        record = record_from_json(document, where)
+        counts.add(record)
+        yield record
+    raise InvalidArgumentError(
+        f"the export ends without its trailer, after {counts}: it was cut short (the export "
+        "was interrupted or failed); export the store again"
+    )
+
+
+def _lines(readline: ReadLine) -> Iterator[tuple[int, str]]:
+    """The numbered lines that are not blank, each checked for length, encoding and its end."""
+    limit = MAX_HEADER_CHARS
+    number = 0
+    while True:
+        number += 1
+        try:
+            line = readline(limit + 1)
+        except UnicodeDecodeError as error:
+            raise InvalidArgumentError(
+                f"the export is not UTF-8 text: {error.reason} at line {number} or soon after"
+            ) from None
+        if not line:
+            return
+        if len(line) > limit:
+            what = "an adk-store export header" if number == 1 else "an export line"
+            raise InvalidArgumentError(
+                f"line {number} is longer than the {limit:,} characters {what} may take"
+            )
+        if not line.endswith("\n"):
+            raise InvalidArgumentError(
+                f"the export ends inside line {number}, without its newline: it was cut short"
+            )
+        limit = MAX_LINE_CHARS
+        if number == 1 or line.strip():
+            yield number, line
+
+
+def _describe(record: StoredRecord) -> str:
+    if isinstance(record, SessionRecord):
+        return f"session {record.id!r} of user {record.user_id!r} in app {record.app_name!r}"
+    if isinstance(record, UserStateRecord):
+        return f"the state of user {record.user_id!r} in app {record.app_name!r}"
+    return f"the state of app {record.app_name!r}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 import json
 import random
 
@@ -17,7 +18,14 @@ from adk_store import (
     UserStateRecord,
     read_jsonl,
 )
-from adk_store._jsonlines import dump_record, header_line, load_record
+from adk_store._jsonlines import (
+    MAX_LINE_CHARS,
+    RecordCounts,
+    dump_record,
+    header_line,
+    load_record,
+    trailer_line,
+)
 
 from .operations._contents import varied_event
 
@@ -71,10 +79,35 @@ def test_events_carry_only_what_is_set_and_unmodelled_fields_beside_the_rest() -
     }
 
 
-def test_an_export_starts_with_its_header() -> None:
-    stream = io.StringIO(header_line() + "\n" + dump_record(AppStateRecord("a", {})) + "\n\n")
+def export_text(*lines: str) -> str:
+    """An export of these record lines: header, the lines, and a trailer that counts them."""
+    counts = RecordCounts()
+    for line in lines:
+        counts.add(load_record(line))
+    return "".join(line + "\n" for line in (header_line(), *lines, trailer_line(counts)))
 
-    assert list(read_jsonl(stream)) == [AppStateRecord("a", {})]
+
+APP_STATE = dump_record(AppStateRecord("a", {}))
+SESSION = dump_record(SessionRecord("a", "u", "s", events=[Event(id="e1"), Event(id="e2")]))
+
+
+def test_an_export_starts_with_its_header_and_ends_with_its_trailer() -> None:
+    text = export_text(APP_STATE, SESSION)
+
+    assert text.splitlines()[0] == '{"format":"adk-store","kind":"header","version":2}'
+    assert text.splitlines()[-1] == (
+        '{"app_states":1,"events":2,"kind":"trailer","sessions":1,"user_states":0}'
+    )
+    assert [type(record) for record in read_jsonl(io.StringIO(text))] == [
+        AppStateRecord,
+        SessionRecord,
+    ]
+
+
+def test_blank_lines_are_skipped() -> None:
+    text = export_text(APP_STATE).replace(APP_STATE, "\n" + APP_STATE + "\n") + "\n"
+
+    assert list(read_jsonl(io.StringIO(text))) == [AppStateRecord("a", {})]
 
 
 @pytest.mark.parametrize(
@@ -82,18 +115,76 @@ def test_an_export_starts_with_its_header() -> None:
     [
         ("", "no adk-store header"),
         ('{"kind":"app_state","app_name":"a","state":{}}\n', "line 1 is not an adk-store export"),
+        ("\n" + header_line() + "\n", "line 1 is not an adk-store export"),
         ('{"format":"adk-store","kind":"header","version":99}\n', "format version 99"),
+        (
+            '{"format":"adk-store","kind":"header","version":1}\n',
+            "version 1, which has no trailer",
+        ),
         (header_line() + '\n{"kind":"other"}\n', "line 2 .*unknown kind"),
         (header_line() + '\n{"kind":"app_state","state":{}}\n', "line 2 .*missing 'app_name'"),
         (header_line() + '\n{"kind":"app_state","app_name":1,"state":{}}\n', "app_name"),
         (header_line() + "\nnot json\n", "line 2"),
+        (header_line() + '\n{"kind":"app_state","app_name":"a","state":{"x":NaN}}\n', "NaN"),
         (
             header_line() + '\n{"kind":"session","app_name":"a","user_id":"u","id":"s","state":{},'
             '"create_time":"x","update_time":1,"events":[]}\n',
             "create_time must be a number",
         ),
+        (
+            header_line() + '\n{"kind":"session","app_name":"a","user_id":"u","id":"s","state":{},'
+            f'"create_time":1{"0" * 400},"update_time":1,"events":[]}}\n',
+            "line 2 .*create_time must be finite",
+        ),
+        (
+            header_line() + '\n{"kind":"session","app_name":"a","user_id":"u","id":"s","state":{},'
+            f'"create_time":1,"update_time":1,"events":[{{"timestamp":1{"0" * 400}}}]}}\n',
+            "line 2 .*timestamp must be finite",
+        ),
+        (header_line() + "\n" + "[" * 100_000 + "]" * 100_000 + "\n", "line 2 .*nested too"),
+        ("[" * 100_000 + "]" * 100_000 + "\n", "line 1 is longer than the 1,024"),
     ],
 )
 def test_a_bad_export_is_refused_naming_the_line(text: str, message: str) -> None:
     with pytest.raises(adk_store.InvalidArgumentError, match=message):
         list(read_jsonl(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(
+    ("cut", "message"),
+    [
+        (lambda text: text.rsplit("\n", 2)[0] + "\n", "ends without its trailer, after 1 app"),
+        (lambda text: text[: text.index(SESSION) + 10], "ends inside line 3"),
+        (lambda text: text[:-5], "ends inside line 4"),
+        (lambda text: text.replace(APP_STATE + "\n", ""), "counts 1 app states.* hold 0 app"),
+        (lambda text: text + APP_STATE + "\n", "line 5 follows the trailer"),
+        (lambda text: text + text, "line 5 follows the trailer"),
+        (lambda text: text.replace('"events":2', '"events":true'), "not an adk-store trailer"),
+        (lambda text: text.replace('"events":2,', ""), "not an adk-store trailer"),
+    ],
+    ids=[
+        "after a record",
+        "inside a record",
+        "inside the trailer",
+        "a record missing",
+        "a record after the trailer",
+        "two exports joined",
+        "a count that is not a number",
+        "a count missing",
+    ],
+)
+def test_an_export_cut_short_or_changed_is_refused(
+    cut: Callable[[str], str], message: str
+) -> None:
+    text = cut(export_text(APP_STATE, SESSION))
+
+    with pytest.raises(adk_store.InvalidArgumentError, match=message):
+        list(read_jsonl(io.StringIO(text)))
+
+
+def test_a_line_longer_than_the_bound_is_refused_without_reading_on() -> None:
+    endless = io.StringIO(header_line() + "\n" + "\0" * (MAX_LINE_CHARS + 10))
+
+    with pytest.raises(adk_store.InvalidArgumentError, match="line 2 is longer than"):
+        list(read_jsonl(endless))
+    assert endless.tell() <= len(header_line()) + 1 + MAX_LINE_CHARS + 1

@@ -13,6 +13,7 @@ import click
 from .._errors import InvalidArgumentError, SessionExistsError
 from .._transfer import ImportCounts, export_jsonl, import_jsonl
 from ._common import example, existing_database, open_store, progress_bar, run, url_option
+from ._output import output_file
 
 
 @click.command(
@@ -38,9 +39,9 @@ def export_command(
     if user_id is not None and app_name is None:
         raise InvalidArgumentError("--user needs --app")
 
-    async def export() -> int:
+    async def export(stream: TextIO) -> int:
         async with open_store(database) as service:
-            with _output(target) as stream, progress_bar("exporting", None) as advance:
+            with progress_bar("exporting", None) as advance:
                 return await export_jsonl(
                     service,
                     stream,
@@ -49,9 +50,16 @@ def export_command(
                     on_record=lambda record: advance(1),
                 )
 
-    written = run(export)
-    if target != "-":
-        click.echo(f"exported {written} records to {target}", err=True)
+    if target == "-":
+        sys.stdout.reconfigure(encoding="utf-8", newline="\n")  # type: ignore[union-attr]
+        run(lambda: export(sys.stdout))
+        return
+    with (
+        output_file(target, overwrite=True) as partial,
+        partial.open("w", encoding="utf-8", newline="\n") as stream,
+    ):
+        written = run(lambda: export(stream))
+    click.echo(f"exported {written} records to {target}", err=True)
 
 
 @click.command(
@@ -100,23 +108,13 @@ def import_command(url: str | None, skip_existing: bool, source: str) -> None:
 
 
 @contextmanager
-def _output(target: str) -> Iterator[TextIO]:
-    if target == "-":
-        sys.stdout.reconfigure(encoding="utf-8", newline="\n")  # type: ignore[union-attr]
-        yield sys.stdout
-        return
-    with open(target, "w", encoding="utf-8", newline="\n") as stream:
-        yield stream
-
-
-@contextmanager
 def _input(source: str) -> Iterator[TextIO]:
     if source == "-":
-        sys.stdin.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        sys.stdin.reconfigure(encoding="utf-8", errors="strict")  # type: ignore[union-attr]
         yield sys.stdin
         return
     try:
-        stream = open(source, encoding="utf-8")  # noqa: SIM115
+        stream = open(source, encoding="utf-8", errors="strict")  # noqa: SIM115
     except OSError as error:
         raise click.BadParameter(f"cannot read {source}: {error.strerror}") from None
     with stream:
@@ -124,14 +122,15 @@ def _input(source: str) -> Iterator[TextIO]:
 
 
 def _line_count(source: str) -> int | None:
-    """Records in a file, for the progress bar (``None`` for standard input)."""
+    """Records in a file (its lines but the header and the trailer), for the progress bar
+    (``None`` for standard input)."""
     if source == "-" or not sys.stderr.isatty():
         return None
     path = Path(source)
     if not path.is_file():
         return None
     with path.open("rb") as stream:
-        return max(sum(1 for _ in stream) - 1, 0)
+        return max(sum(1 for _ in stream) - 2, 0)
 
 
 COMMANDS = [export_command, import_command]

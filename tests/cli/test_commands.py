@@ -187,6 +187,7 @@ def test_export_to_stdout_and_import_from_stdin(db_url: str, tmp_path: Path) -> 
         "app_state",
         "user_state",
         "session",
+        "trailer",
     ]
     assert succeeded("export", "-", url=copy) == exported
 

@@ -87,7 +87,7 @@ def test_import_of_a_malformed_record_names_its_line(db_url: str, tmp_path: Path
     filled_store(db_url, sessions_per_user=1, events_per_session=1)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
-        '{"format":"adk-store","kind":"header","version":1}\n{"kind":"session"}\n',
+        '{"format":"adk-store","kind":"header","version":2}\n{"kind":"session"}\n',
         encoding="utf-8",
     )
     assert_user_error(adk_store_command("import", str(bad), url=db_url), "line 2")

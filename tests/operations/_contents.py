@@ -7,7 +7,7 @@ from pathlib import Path
 
 import adk_store
 from adk_store import Event, EventActions, SessionRecord, UserStateRecord
-from adk_store._jsonlines import dump_record, header_line
+from adk_store._jsonlines import RecordCounts, dump_record, header_line, trailer_line
 
 APPS = ("tutor", "barista")
 USERS = ("ada", "grace", "łukasz")
@@ -75,11 +75,13 @@ async def fill_store(
 
 def write_generated_export(path: Path, sessions: int, events_per_session: int = 4) -> None:
     """A generated export: ``sessions`` sessions over 100 users of one app."""
+    counts = RecordCounts()
     with path.open("w", encoding="utf-8") as stream:
         stream.write(header_line() + "\n")
         for user in range(100):
             record = UserStateRecord("bench", f"user{user:03}", {"name": f"User {user}"})
             stream.write(dump_record(record) + "\n")
+            counts.add(record)
         for number in range(sessions):
             start = 1_700_000_000.0 + number
             events = [
@@ -103,3 +105,5 @@ def write_generated_export(path: Path, sessions: int, events_per_session: int = 
                 events=events,
             )
             stream.write(dump_record(record) + "\n")
+            counts.add(record)
+        stream.write(trailer_line(counts) + "\n")

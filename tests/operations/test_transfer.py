@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,101 @@ async def test_empty_ids_export_and_import_like_any_other(
         counts = await import_jsonl(copy, io.StringIO(first))
         assert (counts.sessions, counts.app_states, counts.user_states) == (2, 1, 1)
         assert await exported(copy) == first
+
+
+class Unseekable(io.StringIO):
+    """Text that can be read once only, as from a pipe."""
+
+    def seekable(self) -> bool:
+        return False
+
+
+def cut_after_records(export: str, records: int) -> str:
+    """The export as a process killed after writing ``records`` records leaves it."""
+    return "".join(export.splitlines(keepends=True)[: 1 + records])
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, Unseekable], ids=["file", "pipe"])
+@pytest.mark.parametrize("records", [0, 5, 19])
+async def test_an_export_cut_short_is_refused_before_anything_is_written(
+    service: adk_store.SessionService,
+    db_url: str,
+    tmp_path: Path,
+    stream: type[io.StringIO],
+    records: int,
+) -> None:
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
+    ) as source:
+        await fill_store(source)
+        cut = cut_after_records(await exported(source), records)
+    before = await dump(db_url)
+
+    with pytest.raises(adk_store.InvalidArgumentError, match="without its trailer"):
+        await import_jsonl(service, stream(cut))
+
+    assert await dump(db_url) == before
+
+
+async def test_an_export_that_fails_midway_is_refused_on_import(
+    service: adk_store.SessionService, db_url: str, tmp_path: Path
+) -> None:
+    class Interrupted(Exception):
+        pass
+
+    def interrupt_at_the_tenth(record: adk_store.StoredRecord) -> None:
+        nonlocal written
+        written += 1
+        if written == 10:
+            raise Interrupted
+
+    written = 0
+    partial = io.StringIO()
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
+    ) as source:
+        await fill_store(source)
+        with pytest.raises(Interrupted):
+            await export_jsonl(source, partial, on_record=interrupt_at_the_tenth)
+    before = await dump(db_url)
+
+    with pytest.raises(adk_store.InvalidArgumentError, match="cut short"):
+        await import_jsonl(service, io.StringIO(partial.getvalue()))
+
+    assert await dump(db_url) == before
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, Unseekable], ids=["file", "pipe"])
+async def test_a_bad_session_at_the_end_of_an_export_is_refused_before_anything_is_written(
+    service: adk_store.SessionService, db_url: str, tmp_path: Path, stream: type[io.StringIO]
+) -> None:
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
+    ) as source:
+        await fill_store(source)
+        whole = await exported(source)
+    lines = whole.splitlines(keepends=True)
+    last_session = json.loads(lines[-2])
+    last_session["state"]["app:sneaked"] = 1
+    lines[-2] = json.dumps(last_session) + "\n"
+    before = await dump(db_url)
+
+    with pytest.raises(adk_store.InvalidArgumentError, match="session scope only"):
+        await import_jsonl(service, stream("".join(lines)))
+
+    assert await dump(db_url) == before
+
+
+async def test_an_import_from_a_pipe_writes_what_it_checked(
+    service: adk_store.SessionService, tmp_path: Path
+) -> None:
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
+    ) as source:
+        await fill_store(source)
+        whole = await exported(source)
+
+    counts = await import_jsonl(service, Unseekable(whole))
+
+    assert (counts.sessions, counts.app_states, counts.user_states) == (12, 2, 6)
+    assert await exported(service) == whole
