@@ -39,3 +39,8 @@ def remembered_revision(session: AdkSession) -> tuple[int, float | None] | None:
     except ValueError:
         return None
     return int(digits), created
+
+
+def copy_revision(session: AdkSession, source: AdkSession) -> None:
+    """Record on ``session`` the stored version ``source`` reflects."""
+    session._storage_update_marker = source._storage_update_marker

@@ -25,7 +25,7 @@ from .. import (
     SessionService,
     StaleSessionError,
 )
-from ._adk_internals import remember_revision, remembered_revision
+from ._adk_internals import copy_revision, remember_revision, remembered_revision
 from ._convert import (
     event_from_core,
     event_to_core,
@@ -263,9 +263,11 @@ class AdkSessionService(BaseSessionService):
         try:
             await self._core.append_event(core_session, stored_event)
         except (EventExistsError, StaleSessionError) as error:
-            if await self._is_stored(session, event):
-                return event
-            raise as_adk_error(error) from error.__cause__
+            stored = await self._stored_with(session, event)
+            if stored is None:
+                raise as_adk_error(error) from error.__cause__
+            self._bring_up_to_date(session, stored, event)
+            return event
         except AdkStoreError as error:
             raise as_adk_error(error) from error.__cause__
         missed_events = core_session.events[:-1]
@@ -314,32 +316,43 @@ class AdkSessionService(BaseSessionService):
             stored_revision=stored.revision,
         )
 
-    async def _is_stored(self, session: AdkSession, event: AdkEvent) -> bool:
-        """Whether ``event`` is already stored unchanged (a retried append)."""
-        stored = await self._core.get_session(
-            app_name=session.app_name,
-            user_id=session.user_id,
-            session_id=session.id,
-            config=GetSessionConfig(after_timestamp=event.timestamp),
-        )
+    async def _stored_with(self, session: AdkSession, event: AdkEvent) -> AdkSession | None:
+        """The stored session, if it holds ``event`` unchanged (an append retried after its
+        reply was lost); ``None`` otherwise."""
+        stored = await self._read_through_cache((session.app_name, session.user_id, session.id))
         if stored is None:
-            return False
+            return None
         expected = event.model_dump(mode="json")
-        return any(
-            event_from_core(stored_event, self._event_type).model_dump(mode="json") == expected
+        holds_event = any(
+            stored_event.id == event.id and stored_event.model_dump(mode="json") == expected
             for stored_event in stored.events
-            if stored_event.id == event.id
         )
+        return stored if holds_event else None
+
+    def _bring_up_to_date(self, session: AdkSession, stored: AdkSession, event: AdkEvent) -> None:
+        """Make ``session`` what a successful append of ``event`` would have made it: the
+        stored events (``event`` itself in its place), the stored state and ``temp:`` keys."""
+        temp_state = _temp_state(session)
+        session.events[:] = [
+            event if stored_event.id == event.id else stored_event
+            for stored_event in stored.events
+        ]
+        session.state = {**stored.state, **temp_state}
+        session.last_update_time = stored.last_update_time
+        copy_revision(session, stored)
 
     def _catch_up(self, session: AdkSession, core_session: Session) -> None:
         """Bring ``session`` up to date after an append that allowed a stale session."""
-        temp_state: dict[str, Any] = {
-            key: value for key, value in session.state.items() if key.startswith(State.TEMP_PREFIX)
-        }
-        session.state = {**core_session.state, **temp_state}
+        session.state = {**core_session.state, **_temp_state(session)}
         session.events.extend(
             event_from_core(missed, self._event_type) for missed in core_session.events[:-1]
         )
+
+
+def _temp_state(session: AdkSession) -> dict[str, Any]:
+    return {
+        key: value for key, value in session.state.items() if key.startswith(State.TEMP_PREFIX)
+    }
 
 
 def session_service_factory(uri: str, **options: Any) -> AdkSessionService:
