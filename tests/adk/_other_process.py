@@ -37,7 +37,8 @@ async def change(url: str, action: str, app: str, user: str, session_id: str, te
             await service.append_event(session, said(text))
         elif action == "reimport":
             stored = await service.get_session(**key)
-            assert stored is not None and stored.create_time is not None
+            assert stored is not None
+            assert stored.create_time is not None
             await service.delete_session(**key)
             events = [*stored.events[:-1], said(text, timestamp=stored.events[-1].timestamp)]
             record = SessionRecord(

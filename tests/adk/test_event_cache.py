@@ -67,7 +67,8 @@ async def test_a_second_read_reuses_the_events_of_the_first(
     await conversation(adk_service, "s1", 3)
     first = await read(adk_service, "s1")
     second = await read(adk_service, "s1")
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert texts(second) == ["line 0", "line 1", "line 2"]
     assert all(a is b for a, b in zip(first.events, second.events, strict=True))
     assert first.events is not second.events
@@ -101,7 +102,8 @@ async def test_a_session_deleted_and_created_again_elsewhere_shows_as_the_new_on
 
     again = await read(adk_service, "s1")
     assert texts(again) == ["a new beginning"]
-    assert again is not None and "turn" not in again.state
+    assert again is not None
+    assert "turn" not in again.state
 
 
 async def test_a_session_imported_again_with_its_old_create_time_shows_its_new_events(
@@ -159,7 +161,8 @@ async def test_changing_what_a_read_returned_never_changes_another_read(
 
     second = await read(adk_service, "s1")
     assert texts(second) == ["line 0", "line 1"]
-    assert second is not None and second.state["turn"] == 1
+    assert second is not None
+    assert second.state["turn"] == 1
     second.events.clear()
     assert texts(await read(adk_service, "s1")) == ["line 0", "line 1"]
 
@@ -170,7 +173,8 @@ async def test_the_cache_holds_a_copy_of_an_appended_event_not_the_callers_objec
     session = await conversation(adk_service, "s1", 1)
     event = said("as appended")
     await adk_service.append_event(session, event)
-    assert event.content is not None and event.content.parts is not None
+    assert event.content is not None
+    assert event.content.parts is not None
     event.content.parts[0].text = "changed by the caller afterwards"
 
     assert texts(await read(adk_service, "s1")) == ["line 0", "as appended"]
@@ -184,8 +188,10 @@ async def test_a_session_the_cache_has_dropped_reads_whole_again(db_url: str) ->
         b_first = await read(service, "b")  # 6 events do not fit: "a" goes
         a_again = await read(service, "a")
         b_again = await read(service, "b")
-    assert a_first is not None and a_again is not None
-    assert b_first is not None and b_again is not None
+    assert a_first is not None
+    assert a_again is not None
+    assert b_first is not None
+    assert b_again is not None
     assert texts(a_again) == texts(a_first) == ["line 0", "line 1", "line 2"]
     assert a_again.events[0] is not a_first.events[0]
     assert b_again.events[0] is not b_first.events[0]  # "a" came back and pushed "b" out
@@ -197,7 +203,8 @@ async def test_without_the_cache_every_read_builds_its_own_events(db_url: str) -
         await conversation(service, "s1", 2)
         first = await read(service, "s1")
         second = await read(service, "s1")
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.events == second.events
     assert first.events[0] is not second.events[0]
 
@@ -234,7 +241,8 @@ async def test_many_tasks_reading_and_appending_see_what_a_fresh_service_sees(
             uncached = await fresh.get_session(app_name=APP, user_id=USER, session_id=session.id)
             assert texts(cached) == texts(uncached)
             assert texts(cached)[2:] == [f"task {task} turn {turn}" for turn in range(5)]
-            assert cached is not None and uncached is not None
+            assert cached is not None
+            assert uncached is not None
             assert cached.events == uncached.events
             assert cached.state == uncached.state
 
@@ -263,7 +271,7 @@ async def test_an_event_google_adk_refuses_raises_a_typed_error_naming_it(
     refused = adk_store.Event(id="bad-event", author="model", content={"parts": "not a list"})
     await adk_service.core.import_session(SessionRecord(APP, USER, "s1", events=[refused]))
 
-    with pytest.raises(StoredEventError, match="'bad-event'.*'s1'") as raised:
+    with pytest.raises(StoredEventError, match=r"'bad-event'.*'s1'") as raised:
         await read(adk_service, "s1")
     assert raised.value.event_id == "bad-event"
 
