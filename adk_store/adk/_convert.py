@@ -190,12 +190,8 @@ def _event_from_document(
     try:
         return _validate_ignoring_unknown_fields(event_type, dumped)
     except ValidationError as error:
-        reason = "; ".join(
-            f"{'.'.join(str(step) for step in problem['loc'])}: {problem['msg']}"
-            for problem in error.errors(include_url=False)[:3]
-        )
         raise StoredEventError(
-            *names, str(dumped.get("id")), f"{event_type.__name__} refuses it ({reason})"
+            *names, str(dumped.get("id")), f"{event_type.__name__} refuses it ({_problems(error)})"
         ) from None
 
 
@@ -236,6 +232,26 @@ def _remove(container: Any, location: tuple[int | str, ...]) -> bool:
     return True
 
 
+def _readable(event: Event, event_type: type[AdkEventT], session: Session) -> AdkEventT:
+    try:
+        return event_from_core(event, event_type)
+    except ValidationError as error:
+        raise StoredEventError(
+            session.app_name,
+            session.user_id,
+            session.id,
+            event.id,
+            f"{event_type.__name__} refuses it ({_problems(error)})",
+        ) from None
+
+
+def _problems(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(step) for step in problem['loc'])}: {problem['msg']}"
+        for problem in error.errors(include_url=False)[:3]
+    )
+
+
 def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSession:
     """The google-adk session for a core session, remembering its revision.
 
@@ -250,7 +266,7 @@ def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSessio
         app_name=session.app_name,
         user_id=session.user_id,
         state=session.state,
-        events=[event_from_core(event, event_type) for event in session.events],
+        events=[_readable(event, event_type, session) for event in session.events],
         last_update_time=session.last_update_time,
     )
     remember_revision(adk_session, session)

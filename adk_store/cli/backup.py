@@ -8,8 +8,9 @@ from pathlib import Path
 import anyio
 import click
 
-from .._backup import backup_sqlite, pg_dump_command
+from .._backup import backup_sqlite, has_password, pg_dump_command
 from ._common import example, existing_database, run, sqlite_path, url_option
+from ._output import writing_to
 
 
 @click.command(
@@ -24,7 +25,7 @@ def backup(url: str | None, target: Path) -> int:
 
     Uses SQLite's online backup API, so the copy includes what is still in the -wal file.
     For PostgreSQL it prints the pg_dump command for adk-store's tables instead (and exits 1:
-    no backup was written).
+    no backup was written); the command leaves out the URL's password.
     """
     database = existing_database(url)
     source = sqlite_path(database)
@@ -32,8 +33,14 @@ def backup(url: str | None, target: Path) -> int:
         command = pg_dump_command(database, target)
         click.echo("PostgreSQL stores are backed up with pg_dump; run:", err=True)
         click.echo(shlex.join(command))
+        if has_password(database):
+            click.echo(
+                "The password is left out: give it to pg_dump in PGPASSWORD or ~/.pgpass.",
+                err=True,
+            )
         return 1
-    run(lambda: anyio.to_thread.run_sync(backup_sqlite, source, target))
+    with writing_to(target):
+        run(lambda: anyio.to_thread.run_sync(backup_sqlite, source, target))
     click.echo(f"backed up {source} to {target}")
     return 0
 

@@ -16,6 +16,7 @@ import pytest
 from google.adk.events import Event as AdkEvent
 from google.adk.events import EventActions as AdkEventActions
 from google.adk.sessions import Session as AdkSession
+from google.adk.sessions.base_session_service import GetSessionConfig
 from google.genai import types
 
 import adk_store
@@ -294,3 +295,18 @@ async def test_nul_and_its_escape_character_read_back_exactly(db_url: str) -> No
     assert loaded is not None
     assert loaded.events[0].model_dump() == event.model_dump()
     assert loaded.state[tricky] == tricky
+
+
+async def test_an_event_google_adk_refuses_raises_the_typed_error_in_recent_reads_too(
+    adk_service: AdkSessionService,
+) -> None:
+    refused = adk_store.Event(id="bad-event", author="model", content={"parts": "not a list"})
+    await adk_service.core.import_session(SessionRecord(APP, USER, "s1", events=[refused]))
+
+    with pytest.raises(StoredEventError, match="bad-event"):
+        await adk_service.get_session(
+            app_name=APP,
+            user_id=USER,
+            session_id="s1",
+            config=GetSessionConfig(num_recent_events=5),
+        )

@@ -266,3 +266,25 @@ def test_backup_of_postgresql_prints_the_pg_dump_command(db_url: str, tmp_path: 
     assert finished.stdout.startswith("pg_dump --format=custom --table=adk_app_states")
     assert "--table=adk_events" in finished.stdout
     assert "postgresql://" in finished.stdout
+
+
+@pytest.mark.databases("postgresql")
+@pytest.mark.parametrize("where", ["user part", "query"])
+def test_backup_of_postgresql_never_prints_the_password(
+    db_url: str, tmp_path: Path, where: str
+) -> None:
+    succeeded("init", url=db_url)
+    scheme, _, rest = db_url.partition("://")
+    credentials, _, location = rest.rpartition("@")
+    user = credentials.partition(":")[0]
+    with_password = {
+        "user part": f"{scheme}://{user}:s3cr%40t@{location}",
+        "query": f"{scheme}://{user}@{location}?password=s3cr%40t&sslmode=prefer",
+    }[where]
+
+    finished = adk_store_command("backup", str(tmp_path / "store.dump"), url=with_password)
+
+    assert finished.returncode == 1
+    assert "s3cr" not in finished.stdout + finished.stderr
+    assert f"postgresql://{user}@" in finished.stdout
+    assert "PGPASSWORD" in finished.stderr
