@@ -159,3 +159,110 @@ def test_admits_google_genai_models_by_name() -> None:
 def test_damaged_bytes_are_an_adk_store_error() -> None:
     with pytest.raises(AdkStoreError, match="event 'e5'"):
         load_actions(b"\x80\x04not a pickle", "event 'e5'")
+
+
+# -- what a pickle may build -------------------------------------------------------------------
+
+
+def _sets_attribute_on_class(module: str, name: str, attribute: str) -> bytes:
+    """A pickle (protocol 4) whose BUILD sets ``module.name.attribute = bool``."""
+    return (
+        b"\x80\x04"
+        + _short_text(module)
+        + _short_text(name)
+        + b"\x93N}"
+        + _short_text(attribute)
+        + _short_text("builtins")
+        + _short_text("bool")
+        + b"\x93s\x86b."
+    )
+
+
+def _short_text(text: str) -> bytes:
+    return b"\x8c" + bytes([len(text)]) + text.encode()
+
+
+def test_refuses_to_set_attributes_on_a_class_and_leaves_it_alone() -> None:
+    exists = Path.exists
+    forged = _sets_attribute_on_class("pathlib", "PosixPath", "exists")
+
+    with pytest.raises(
+        RefusedPickleError, match=r"sets attributes on the class pathlib\.PosixPath"
+    ):
+        load_actions(forged, "event 'e10'")
+
+    assert Path.exists is exists
+
+
+def test_refuses_to_set_attributes_on_an_enum_member() -> None:
+    from google.adk.auth.auth_credential import AuthCredentialTypes
+
+    forged = (
+        b"\x80\x04"
+        + _short_text("google.adk.auth.auth_credential")
+        + _short_text("AuthCredentialTypes")
+        + b"\x93"
+        + _short_text("oauth2")
+        + b"\x85R}"
+        + _short_text("_value_")
+        + _short_text("changed")
+        + b"sb."
+    )
+
+    with pytest.raises(RefusedPickleError, match="did not create"):
+        load_actions(forged, "event 'e11'")
+
+    assert AuthCredentialTypes.OAUTH2.value == "oauth2"
+
+
+def test_refuses_google_adk_models_an_event_action_cannot_hold() -> None:
+    import google.adk.code_executors.unsafe_local_code_executor as executors
+
+    forged = _pickled_instance_of(executors.__name__, "UnsafeLocalCodeExecutor")
+
+    with pytest.raises(RefusedPickleError, match="UnsafeLocalCodeExecutor") as refused:
+        load_actions(forged, "event 'e12'")
+
+    assert refused.value.name == "UnsafeLocalCodeExecutor"
+
+
+def _shared_reference_bomb(levels: int) -> bytes:
+    """A list holding the previous list twice, ``levels`` times: 2**levels leaves."""
+    program = b"\x80\x04]\x94"
+    for level in range(levels):
+        program += b"h" + bytes([level]) + b"h" + bytes([level]) + b"\x86\x94"
+    return program + b"."
+
+
+@pytest.mark.parametrize("levels", [20, 30, 200])
+def test_refuses_shared_references_that_expand_beyond_the_bound(levels: int) -> None:
+    bomb = _shared_reference_bomb(levels)
+    assert len(bomb) < 2000
+
+    with pytest.raises(RefusedPickleError, match="more than 1,000,000 values") as refused:
+        load_actions(bomb, "event 'e13'")
+
+    assert "\n" not in str(refused.value)
+
+
+def test_shared_references_within_the_bound_load() -> None:
+    loaded = load_actions(_shared_reference_bomb(10), "event 'e14'")
+
+    assert len(loaded) == 2
+
+
+def test_refuses_a_value_that_contains_itself() -> None:
+    delta: dict[str, Any] = {}
+    delta["self"] = delta
+
+    with pytest.raises(RefusedPickleError, match="contains itself"):
+        load_actions(pickle.dumps(EventActions(state_delta=delta)), "event 'e15'")
+
+
+def test_refuses_nesting_deeper_than_the_bound() -> None:
+    # 600 empty lists, each appended into the one below it (pickle itself cannot write
+    # this deep a value).
+    nested = b"\x80\x04" + b"]" * 600 + b"a" * 599 + b"."
+
+    with pytest.raises(RefusedPickleError, match="deeper than 512 levels"):
+        load_actions(nested, "event 'e16'")
