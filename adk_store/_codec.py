@@ -95,7 +95,13 @@ class RowCodec:
                 raise InvalidArgumentError(
                     f"event {event.id!r}: timestamp must be a float, not {timestamp!r}"
                 )
-            timestamp = float(timestamp)
+            try:
+                timestamp = float(timestamp)
+            except OverflowError:
+                raise InvalidArgumentError(
+                    f"event {event.id!r}: timestamp must be finite, not an integer too large "
+                    "for a float"
+                ) from None
         if not math.isfinite(timestamp):
             raise InvalidArgumentError(
                 f"event {event.id!r}: timestamp must be finite, not {timestamp!r}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 import json
 import random
+from collections.abc import Callable
 
 import pytest
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta, timezone
 
 import click
 
@@ -39,3 +40,19 @@ def to_duration(ctx: click.Context, param: click.Parameter, value: str | None) -
         return parse_duration(value)
     except (ValueError, OverflowError) as error:
         raise click.BadParameter(str(error), ctx, param) from None
+
+
+_EARLIEST = datetime(1, 1, 2, tzinfo=timezone.utc).timestamp()
+"""Cut-offs before this have no date: they cannot be printed, and no session is that old."""
+
+
+def cutoff_before_now(older_than: timedelta) -> float:
+    """Epoch seconds ``older_than`` ago; one reaching back before the year 1 is a usage error
+    of ``--older-than`` (raised before anything is done)."""
+    cutoff = time.time() - older_than.total_seconds()
+    if cutoff < _EARLIEST:
+        raise click.BadParameter(
+            f"{older_than.days} days reaches back before the year 1; no session is that old",
+            param_hint="'--older-than'",
+        )
+    return cutoff

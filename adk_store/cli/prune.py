@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -10,7 +9,7 @@ import click
 
 from .._operations import SessionKey
 from ._common import example, open_store, progress_bar, run, url_option
-from ._duration import to_duration
+from ._duration import cutoff_before_now, to_duration
 from ._render import utc_time
 
 
@@ -37,7 +36,7 @@ def prune(url: str | None, older_than: timedelta, app_name: str | None, dry_run:
     App and user state stay. Runs in small batches, so appends go on meanwhile; a session
     updated after the cut-off while pruning runs is kept.
     """
-    cutoff = time.time() - older_than.total_seconds()
+    cutoff = cutoff_before_now(older_than)
     verb = "would delete" if dry_run else "deleted"
 
     async def prune_sessions() -> int:

@@ -233,6 +233,7 @@ BAD_EVENTS: dict[str, Callable[[], Event]] = {
     "bytes in content": lambda: Event(content={"parts": [{"data": b"\x00\x01"}]}),
     "set in custom_metadata": lambda: Event(custom_metadata={"tags": {"a"}}),
     "NaN timestamp": lambda: Event(timestamp=math.nan),
+    "timestamp too large for a float": lambda: Event(timestamp=10**400),  # type: ignore[arg-type]
     "string timestamp": lambda: Event(timestamp="now"),  # type: ignore[arg-type]
     "int author": lambda: Event(author=5),  # type: ignore[arg-type]
     "content nested 100,000 deep": lambda: Event(content=_nested(100_000)),
@@ -313,7 +314,7 @@ async def test_bad_num_recent_events_is_refused(
     assert "num_recent_events" in str(error)
 
 
-@pytest.mark.parametrize("after", [math.nan, math.inf, "1", True])
+@pytest.mark.parametrize("after", [math.nan, math.inf, "1", True, 10**400])
 async def test_bad_after_timestamp_is_refused(
     service: adk_store.SessionService, db_url: str, after: Any
 ) -> None:
@@ -325,6 +326,16 @@ async def test_bad_after_timestamp_is_refused(
     )
     assert isinstance(error, adk_store.InvalidArgumentError)
     assert "after_timestamp" in str(error)
+
+
+@pytest.mark.parametrize("before", [math.nan, 10**400, -(10**400)])
+async def test_bad_prune_cutoff_is_refused(
+    service: adk_store.SessionService, db_url: str, before: Any
+) -> None:
+    await service.create_session(app_name=APP, user_id=USER, session_id="s")
+    error = await _refused_without_trace(db_url, lambda: service.prune(updated_before=before))
+    assert isinstance(error, adk_store.InvalidArgumentError)
+    assert "updated_before" in str(error)
 
 
 async def test_extreme_after_timestamps_select_nothing_or_everything(
