@@ -1,14 +1,49 @@
-"""How sessions and events read on a terminal: times, text, tool calls, state deltas."""
+"""How sessions and events read on a terminal: times, text, tool calls, state deltas.
+
+Ids, authors, text and state come from clients (google-adk's web server takes ids from
+requests), so they are printed literally: never read as rich markup, and with control
+characters (escape sequences, newlines) shown as escapes, so that a value cannot clear the
+screen, set the terminal's title or fake a line of output.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any
+
+from rich.text import Text
 
 from .._models import Event, JsonDict
 
 TEXT_WIDTH = 120
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 controls, DEL, line and paragraph separators and bidirectional overrides."""
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escaped(text: str) -> str:
+    """``text`` with each control character written as an escape (``\\x1b``, ``\\n``).
+
+    >>> escaped("a\\x1b[2Jb")
+    'a\\\\x1b[2Jb'
+    """
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    character = found.group()
+    if character in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[character]
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def literal(text: str) -> Text:
+    """``text`` for a rich table or console: escaped, and never read as markup."""
+    return Text(escaped(text))
 
 
 def utc_time(seconds: float | None) -> str:

@@ -10,7 +10,7 @@ import click
 from .._operations import SessionKey
 from ._common import example, open_store, progress_bar, run, url_option
 from ._duration import cutoff_before_now, to_duration
-from ._render import utc_time
+from ._render import escaped, utc_time
 
 
 @click.command(
@@ -48,8 +48,9 @@ def prune(url: str | None, older_than: timedelta, app_name: str | None, dry_run:
                         # print(), not click.echo: on a terminal the progress bar's console
                         # takes over sys.stdout and keeps these lines above the bar.
                         print(
-                            f"{verb} session {key.session_id} of user {key.user_id} in app "
-                            f"{key.app_name} (last update {utc_time(key.update_time)})"
+                            f"{verb} session {escaped(key.session_id)} of user "
+                            f"{escaped(key.user_id)} in app {escaped(key.app_name)} "
+                            f"(last update {utc_time(key.update_time)})"
                         )
                     advance(len(batch))
 

@@ -24,7 +24,14 @@ from ._common import (
     stdout_console,
     url_option,
 )
-from ._render import event_text, event_tool_calls, state_delta_text, utc_time
+from ._render import (
+    escaped,
+    event_text,
+    event_tool_calls,
+    literal,
+    state_delta_text,
+    utc_time,
+)
 
 PAGE_SIZE = 200
 
@@ -79,9 +86,9 @@ def list_sessions(
     )
     for session in listed:
         table.add_row(
-            session.app_name,
-            session.user_id,
-            session.id,
+            literal(session.app_name),
+            literal(session.user_id),
+            literal(session.id),
             utc_time(session.last_update_time),
             utc_time(session.create_time),
             str(session.revision),
@@ -170,22 +177,29 @@ def show(
         return
     console = stdout_console()
     console.print(
-        f"session {session.id} of user {session.user_id} in app {session.app_name}: "
-        f"{session.revision} events, created {utc_time(session.create_time)}, "
-        f"updated {utc_time(session.last_update_time)}"
+        literal(
+            f"{_described(session.app_name, session.user_id, session.id)}: "
+            f"{session.revision} events, created {utc_time(session.create_time)}, "
+            f"updated {utc_time(session.last_update_time)}"
+        )
     )
     for scope, state in (("app", app_state), ("user", user_state), ("session", session_state)):
-        console.print(f"{scope} state: {_state_text(state)}")
+        console.print(literal(f"{scope} state: {_state_text(state)}"))
     table = Table("time (UTC)", "author", "text", "tool calls", "state delta")
     for event in session.events:
         table.add_row(
             utc_time(event.timestamp),
-            event.author,
-            event_text(event),
-            event_tool_calls(event),
-            state_delta_text(event),
+            literal(event.author),
+            literal(event_text(event)),
+            literal(event_tool_calls(event)),
+            literal(state_delta_text(event)),
         )
     console.print(table)
+
+
+def _described(app_name: str, user_id: str, session_id: str) -> str:
+    """The session as one line names it (its ids escaped)."""
+    return f"session {escaped(session_id)} of user {escaped(user_id)} in app {escaped(app_name)}"
 
 
 def _state_text(state: JsonDict) -> str:
@@ -218,8 +232,7 @@ def delete(url: str | None, app_name: str, user_id: str, session_id: str, yes: b
         if not sys.stdin.isatty():
             raise InvalidArgumentError("pass --yes to delete without a terminal to confirm on")
         click.confirm(
-            f"delete session {session_id} of user {user_id} in app {app_name} "
-            f"and its {events} events?",
+            f"delete {_described(app_name, user_id, session_id)} and its {events} events?",
             abort=True,
         )
 
@@ -228,9 +241,7 @@ def delete(url: str | None, app_name: str, user_id: str, session_id: str, yes: b
             await service.delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
 
     run(delete_session)
-    click.echo(
-        f"deleted session {session_id} of user {user_id} in app {app_name} ({events} events)"
-    )
+    click.echo(f"deleted {_described(app_name, user_id, session_id)} ({events} events)")
 
 
 COMMANDS: list[Any] = [sessions]
