@@ -8,6 +8,8 @@ the service hands it operations that take the :class:`ConnectionPool`.
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -24,6 +26,22 @@ T = TypeVar("T")
 
 OnOpen = Callable[[Connection], Awaitable[None]]
 """Run once on the writer connection when the connector opens (schema check or upgrade)."""
+
+
+async def _driver_threads_ended(threads_before: set[threading.Thread]) -> None:
+    """Wait (at most a second) for the threads a failed connect started to end.
+
+    aiosqlite stops the worker thread of a connection that failed to open without waiting
+    for it; the thread then reports to the loop, and if the loop was closed meanwhile (the
+    caller's ``asyncio.run`` ended, or the bridge's loop under trio) it prints "Event loop
+    is closed" tracebacks after the caller's error.
+    """
+    deadline = time.monotonic() + 1.0
+    for thread in set(threading.enumerate()) - threads_before:
+        remaining = deadline - time.monotonic()
+        if thread.daemon or remaining <= 0:
+            continue
+        await anyio.to_thread.run_sync(thread.join, remaining)
 
 
 class ConnectionSetup(Protocol):
@@ -87,6 +105,7 @@ class Connector:
             return
         self._opening = anyio.Event()
         bridge = open_bridge()
+        threads_before = set(threading.enumerate())
         try:
             await bridge.run(self._connect)
         except BaseException as error:
@@ -97,6 +116,7 @@ class Connector:
                 raise
             # ``_connect`` cleaned up after itself; nothing of this attempt is left.
             with anyio.CancelScope(shield=True):
+                await _driver_threads_ended(threads_before)
                 await bridge.aclose()
             if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
                 url = self._database.url
