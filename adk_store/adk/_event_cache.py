@@ -7,6 +7,9 @@ incarnation and its ``N``-th event is still the one held: the core checks both i
 trip that reads the session row (``SessionService.get_session_documents``). The cache is
 therefore never trusted on its own; it only saves building events again.
 
+An appended event is held as the core stored it and becomes a google-adk ``Event`` (validated
+from that, as a read would build it, never the caller's object) when a read first needs it.
+
 What is shared: the cached ``Event`` objects themselves, between every read of the service
 (as google-adk's in-memory service does in its light-copy mode). Every read gets its own
 ``Session``, its own ``events`` list and its own ``state`` dict, so appending to, replacing
@@ -22,11 +25,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from google.adk.events import Event as AdkEvent
 
-from .. import InvalidArgumentError, SessionVersion
+from .. import Event, InvalidArgumentError, SessionVersion
 
 SessionKey = tuple[str, str, str]
 """(app_name, user_id, session_id)."""
@@ -35,12 +38,17 @@ DEFAULT_EVENT_CACHE_SIZE = 20_000
 """Events the cache of one service holds by default, across all its sessions."""
 
 
-@dataclass(frozen=True)
-class CachedEvents:
-    """A session's first events as stored in one incarnation (its create time)."""
+class SessionEvents:
+    """The first stored events of one incarnation (create time) of a session.
 
-    create_time: float
-    events: tuple[AdkEvent, ...]
+    The list only ever grows, so a reader that saw ``N`` events may later take the first
+    ``N`` of it whatever was added since. Items are google-adk events, or core events still
+    to be built (appended since the last read).
+    """
+
+    def __init__(self, create_time: float, events: list[AdkEvent | Event]) -> None:
+        self.create_time = create_time
+        self.events = events
 
     @property
     def revision(self) -> int:
@@ -51,24 +59,22 @@ class CachedEvents:
         last_id = self.events[-1].id if self.events else None
         return SessionVersion(self.revision, self.create_time, last_id)
 
-    def extended(self, events: tuple[AdkEvent, ...]) -> CachedEvents:
-        return CachedEvents(self.create_time, self.events + events)
-
 
 class EventCache:
     """Least recently used sessions' events, at most ``max_events`` of them in all.
 
-    >>> cache = EventCache(max_events=10_000)
-    >>> cache.put(("app", "ada", "s1"), CachedEvents(created, (event,)))
+    >>> cache = EventCache(max_events=10_000, build=to_adk_event)
+    >>> held = cache.holding(("app", "ada", "s1"))
     """
 
-    def __init__(self, max_events: int) -> None:
+    def __init__(self, max_events: int, build: Callable[[Event], AdkEvent]) -> None:
         if type(max_events) is not int or max_events < 0:
             raise InvalidArgumentError(
                 f"event_cache_size must be an int >= 0 (0 turns the cache off), not {max_events!r}"
             )
         self.max_events = max_events
-        self._sessions: OrderedDict[SessionKey, CachedEvents] = OrderedDict()
+        self._build = build
+        self._sessions: OrderedDict[SessionKey, SessionEvents] = OrderedDict()
         self._events = 0
         self._lock = threading.Lock()
 
@@ -76,54 +82,72 @@ class EventCache:
     def enabled(self) -> bool:
         return self.max_events > 0
 
-    @property
-    def cached_events(self) -> int:
-        """How many events the cache holds now."""
-        return self._events
-
-    def get(self, key: SessionKey) -> CachedEvents | None:
+    def holding(self, key: SessionKey) -> tuple[SessionEvents, SessionVersion] | None:
+        """The events held for ``key`` and the version they stand for, taken together."""
         with self._lock:
-            cached = self._sessions.get(key)
-            if cached is not None:
-                self._sessions.move_to_end(key)
-            return cached
+            held = self._sessions.get(key)
+            if held is None:
+                return None
+            self._sessions.move_to_end(key)
+            return held, held.version()
 
-    def put(self, key: SessionKey, cached: CachedEvents) -> None:
-        """Hold ``cached`` for ``key``, unless what is held already goes further in the same
-        incarnation (a slower read finishing after a newer append)."""
-        if cached.revision > self.max_events:
+    def first(self, held: SessionEvents, count: int) -> list[AdkEvent]:
+        """The first ``count`` events of ``held`` as google-adk events, in a new list."""
+        with self._lock:
+            events = held.events
+            for index in range(count):
+                event = events[index]
+                if isinstance(event, Event):
+                    events[index] = self._build(event)
+            return events[:count]  # type: ignore[return-value]
+
+    def record(
+        self,
+        key: SessionKey,
+        create_time: float,
+        events: Sequence[AdkEvent],
+        held: SessionEvents | None,
+    ) -> None:
+        """Hold ``events``, all a read found stored, where ``held`` (what the read started
+        from) held their first ones; unless what is held now goes further."""
+        if len(events) > self.max_events:
             self.forget(key)
             return
         with self._lock:
-            held = self._sessions.get(key)
-            if held is not None:
-                if held.create_time == cached.create_time and held.revision > cached.revision:
-                    self._sessions.move_to_end(key)
+            current = self._sessions.get(key)
+            if current is not None and current.create_time == create_time:
+                if current.revision >= len(events):
                     return
-                self._events -= held.revision
-            self._sessions[key] = cached
-            self._sessions.move_to_end(key)
-            self._events += cached.revision
-            while self._events > self.max_events:
-                _, evicted = self._sessions.popitem(last=False)
-                self._events -= evicted.revision
+                if current is held:
+                    added = list(events[current.revision :])
+                    current.events.extend(added)
+                    self._grew(len(added))
+                    return
+            self._drop(key)
+            self._sessions[key] = SessionEvents(create_time, list(events))
+            self._grew(len(events))
 
-    def append(
-        self, key: SessionKey, create_time: float | None, revision: int, event: AdkEvent
-    ) -> None:
-        """Add ``event``, stored as number ``revision + 1``, if the cache holds exactly the
-        ``revision`` events before it in that incarnation."""
-        held = self.get(key)
-        if held is not None and held.create_time == create_time and held.revision == revision:
-            self.put(key, held.extended((event,)))
+    def append(self, key: SessionKey, create_time: float, revision: int, event: Event) -> None:
+        """Add ``event``, stored as number ``revision + 1``, if exactly the ``revision``
+        events before it in that incarnation are held."""
+        with self._lock:
+            held = self._sessions.get(key)
+            if held is not None and held.create_time == create_time and held.revision == revision:
+                held.events.append(event)
+                self._sessions.move_to_end(key)
+                self._grew(1)
 
     def forget(self, key: SessionKey) -> None:
         with self._lock:
-            held = self._sessions.pop(key, None)
-            if held is not None:
-                self._events -= held.revision
+            self._drop(key)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._sessions.clear()
-            self._events = 0
+    def _drop(self, key: SessionKey) -> None:
+        held = self._sessions.pop(key, None)
+        if held is not None:
+            self._events -= held.revision
+
+    def _grew(self, added: int) -> None:
+        self._events += added
+        while self._events > self.max_events:
+            _, evicted = self._sessions.popitem(last=False)
+            self._events -= evicted.revision

@@ -36,7 +36,7 @@ from ._convert import (
 from ._errors import SessionNotFoundError as AdkSessionNotFoundError
 from ._errors import StaleSessionError as AdkStaleSessionError
 from ._errors import as_adk_error
-from ._event_cache import DEFAULT_EVENT_CACHE_SIZE, CachedEvents, EventCache, SessionKey
+from ._event_cache import DEFAULT_EVENT_CACHE_SIZE, EventCache, SessionKey
 from ._uri import URI_SCHEMES, database_url
 
 if TYPE_CHECKING:
@@ -88,7 +88,9 @@ class AdkSessionService(BaseSessionService):
         event_type: type[AdkEvent] = AdkEvent,
         event_cache_size: int = DEFAULT_EVENT_CACHE_SIZE,
     ) -> None:
-        self._events = EventCache(event_cache_size)
+        self._events = EventCache(
+            event_cache_size, lambda stored: event_from_core(stored, self._event_type)
+        )
         if isinstance(database, SessionService):
             options = (create_schema, pool_size, allow_stale_appends, schema)
             sqlite_options = (sqlite_busy_timeout, sqlite_synchronous)
@@ -184,29 +186,25 @@ class AdkSessionService(BaseSessionService):
 
     async def _read_through_cache(self, key: SessionKey) -> AdkSession | None:
         """The whole session, building only the events stored after those the cache holds."""
-        cached = self._events.get(key)
+        holding = self._events.holding(key)
+        held, known = (None, None) if holding is None else holding
         app_name, user_id, session_id = key
         snapshot = await self._core.get_session_documents(
-            app_name=app_name,
-            user_id=user_id,
-            session_id=session_id,
-            known=None if cached is None else cached.version(),
+            app_name=app_name, user_id=user_id, session_id=session_id, known=known
         )
         if snapshot is None:
             self._events.forget(key)
             return None
         stored = snapshot.session
         assert stored.create_time is not None
-        newer = tuple(events_from_documents(snapshot.event_documents, self._event_type, key))
-        if cached is not None and snapshot.after_revision == cached.revision:
-            current = cached.extended(newer)
-        else:
-            current = CachedEvents(stored.create_time, newer)
+        events = events_from_documents(snapshot.event_documents, self._event_type, key)
+        if held is not None and snapshot.after_revision:
+            events[:0] = self._events.first(held, snapshot.after_revision)
         if self._events.enabled:
-            self._events.put(key, current)
+            self._events.record(key, stored.create_time, events, held)
         stored.events = []
         adk_session = session_from_core(stored, self._event_type)
-        adk_session.events = list(current.events)
+        adk_session.events = events
         return adk_session
 
     @override
@@ -274,12 +272,11 @@ class AdkSessionService(BaseSessionService):
         if missed_events:
             self._catch_up(session, core_session)
         elif self._events.enabled and create_time is not None:
-            # The cache gets the event as a read would build it, never the caller's object.
             self._events.append(
                 (session.app_name, session.user_id, session.id),
                 create_time,
                 expected_revision,
-                event_from_core(stored_event, self._event_type),
+                stored_event,
             )
         self._commit_event_to_session(session, event)
         session.last_update_time = core_session.last_update_time
