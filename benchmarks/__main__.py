@@ -88,7 +88,11 @@ def main(smoke: bool, database: str, json_path: Path | None, workloads: str) -> 
         click.echo(f"{name}: {description}")
     for store in (*IMPLEMENTATIONS, Floor):
         click.echo(f"{store.name}: {store.description}")
-    click.echo("memory: google-adk InMemorySessionService (turns only)")
+    click.echo("memory: google-adk InMemorySessionService, deep copies (turns only)")
+    click.echo("memory-light: the same, light copies: events shared between reads (turns only)")
+    turns = report.turn_summary()
+    if turns:
+        click.echo(turns + "\n")
     click.echo(report.summary() + "\n")
     click.echo(report.table())
     click.echo(f"\n{'smoke' if smoke else 'full'} run: {time.monotonic() - started:.0f} s")

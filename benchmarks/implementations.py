@@ -170,6 +170,14 @@ class Adapter(GoogleAdk):
     async def open(self) -> None:
         self.service = AdkSessionService(self.url, create_schema=True)
         await self.service.__aenter__()
+        self.uncached = AdkSessionService(self.service.core, event_cache_size=0)
+
+    async def get_session_cold(self, app_name: str, user_id: str, session_id: str) -> Any:
+        """The whole session through a service on the same database without an event cache:
+        every event is built from its stored JSON, as a first read in a new process is."""
+        return await self.uncached.get_session(
+            app_name=app_name, user_id=user_id, session_id=session_id
+        )
 
 
 class Core(Implementation):

@@ -85,6 +85,43 @@ class Report:
             None if floor is None else floor.ops_per_second / measurement.ops_per_second,
         )
 
+    def turn_summary(self) -> str:
+        """A Markdown table of the agent turns: median and p99 per store, the adapter's turn
+        over the in-memory service's, and storage time per turn (a turn's median minus the
+        light-copy in-memory turn's) of google-adk's database service over the adapter's."""
+        rows = []
+        turns = [m for m in self.measurements if m.workload.startswith("turn, ")]
+        for database, workload in dict.fromkeys((m.database, m.workload) for m in turns):
+            found = {
+                m.implementation: m
+                for m in turns
+                if (m.database, m.workload) == (database, workload)
+            }
+            if not {"memory-light", "memory", "adk", "adapter"} <= found.keys():
+                continue
+            p50 = {name: found[name].percentile_ms(50) for name in found}
+            storage = {name: p50[name] - p50["memory-light"] for name in ("adk", "adapter")}
+            cells = " | ".join(
+                f"{p50[name]:.1f} · {found[name].percentile_ms(99):.1f}"
+                for name in ("memory-light", "memory", "adk", "adapter")
+            )
+            storage_ratio = (
+                f"{storage['adk'] / storage['adapter']:.1f}×" if storage["adapter"] > 0 else "∞"
+            )
+            rows.append(
+                f"| {database} | {workload.removeprefix('turn, ')} | {cells} "
+                f"| {p50['adapter'] / p50['memory']:.2f}× "
+                f"| {storage['adk']:.1f} / {storage['adapter']:.1f} | {storage_ratio} |"
+            )
+        if not rows:
+            return ""
+        header = [
+            "| turn (ms, p50 · p99) | history | memory-light | memory | adk | adapter "
+            "| adapter / memory | storage ms: adk / adapter | storage adk / adapter |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        return "\n".join(header + rows)
+
     def summary(self) -> str:
         """A Markdown table per database: ops/s of each implementation, side by side."""
         implementations = list(dict.fromkeys(m.implementation for m in self.measurements))

@@ -8,7 +8,10 @@ with a call of its ``record_order`` tool, which writes session, ``user:``, ``app
 
 Each store gets the same session with a history of ``N`` events first (appended outside the
 clock), then every store runs one turn in turn, round robin, so that the machine's noise hits
-them alike. Afterwards the stores must hold the same events and the same state.
+them alike. Afterwards the stores must hold the same events and the same state. The storage
+time of a turn is its median minus the median turn of the in-memory service in its light-copy
+mode, which shares events between reads and so costs next to nothing to read: what remains
+of a turn there is the agent's and google-adk's own work.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from google.adk.events import Event as AdkEvent
 from google.adk.events import EventActions as AdkEventActions
+from google.adk.features import FeatureName, override_feature_enabled
 from google.adk.runners import Runner
 from google.adk.sessions import BaseSessionService, DatabaseSessionService, InMemorySessionService
 from google.genai import types
@@ -47,6 +51,10 @@ class TurnStore:
     description: str
     service: BaseSessionService
     close: Callable[[], Any]
+    light_copy: bool = False
+    """Run with google-adk's ``IN_MEMORY_SESSION_SERVICE_LIGHT_COPY`` feature on: the
+    in-memory service then shares ``Event`` objects between reads instead of deep-copying
+    the session, so its turn is the agent's own work with next to no storage cost."""
 
     def runner(self) -> Runner:
         return Runner(agent=build_barista_agent(), app_name=APP_NAME, session_service=self.service)
@@ -55,11 +63,22 @@ class TurnStore:
 def turn_stores(url: Callable[[str], str]) -> list[TurnStore]:
     """google-adk's in-memory and database services and adk-store's adapter; ``url(name)``
     gives each database store a database of its own."""
-    memory = InMemorySessionService()
     google_adk = DatabaseSessionService(url("turn_adk"))
     adapter = AdkSessionService(url("turn_adapter"), create_schema=True)
     return [
-        TurnStore("memory", "google-adk InMemorySessionService", memory, _nothing),
+        TurnStore(
+            "memory-light",
+            "google-adk InMemorySessionService, light copies (events shared between reads)",
+            InMemorySessionService(),
+            _nothing,
+            light_copy=True,
+        ),
+        TurnStore(
+            "memory",
+            "google-adk InMemorySessionService (deep copies, its default)",
+            InMemorySessionService(),
+            _nothing,
+        ),
         TurnStore("adk", "google-adk DatabaseSessionService", google_adk, google_adk.close),
         TurnStore("adapter", "adk-store AdkSessionService", adapter, adapter.close),
     ]
@@ -172,6 +191,9 @@ async def _one_history(
     session_id = f"turns-{length}"
     prefilled = history(length)
     for store in stores:
+        override_feature_enabled(
+            FeatureName.IN_MEMORY_SESSION_SERVICE_LIGHT_COPY, store.light_copy
+        )
         session = await store.service.create_session(
             app_name=APP_NAME, user_id=USER, session_id=session_id
         )
@@ -179,11 +201,20 @@ async def _one_history(
             await store.service.append_event(session, event.model_copy(deep=True))
     runners = [store.runner() for store in stores]
     latencies: list[list[float]] = [[] for _ in stores]
+    # One turn each outside the clock: the first turn of a Runner pays for one-off set-up.
+    for store, runner in zip(stores, runners, strict=True):
+        override_feature_enabled(
+            FeatureName.IN_MEMORY_SESSION_SERVICE_LIGHT_COPY, store.light_copy
+        )
+        await converse(runner, user_id=USER, session_id=session_id, text="I'd like a tea.")
     for turn in range(turns):
         text = f"I'd like a {DRINKS[turn % len(DRINKS)]}, please."
         # Rotate who goes first, so that no store always follows the same one.
         order = [(turn + offset) % len(stores) for offset in range(len(stores))]
         for position in order:
+            override_feature_enabled(
+                FeatureName.IN_MEMORY_SESSION_SERVICE_LIGHT_COPY, stores[position].light_copy
+            )
             started = time.perf_counter()
             events = await converse(
                 runners[position], user_id=USER, session_id=session_id, text=text
@@ -194,15 +225,17 @@ async def _one_history(
                     f"{stores[position].name}: a turn yielded {len(events)} events, "
                     f"not {EVENTS_PER_TURN - 1}"
                 )
+    override_feature_enabled(FeatureName.IN_MEMORY_SESSION_SERVICE_LIGHT_COPY, False)
     for runner in runners:
         await runner.close()
-    await _check_stores_agree(stores, session_id, length + turns * EVENTS_PER_TURN)
+    await _check_stores_agree(stores, session_id, length + (turns + 1) * EVENTS_PER_TURN)
     workload = f"turn, {length:,}-event history"
-    memory_median = statistics.median(latencies[0])
+    # The light-copy in-memory turn is the agent's own work: the rest of a turn is storage.
+    agent_median = statistics.median(latencies[0])
     measurements = []
     for store, timings in zip(stores, latencies, strict=True):
-        storage_ms = (statistics.median(timings) - memory_median) * 1000
-        note = "" if store.name == "memory" else f"storage {storage_ms:.1f} ms/turn"
+        storage_ms = (statistics.median(timings) - agent_median) * 1000
+        note = "" if store.light_copy else f"storage {storage_ms:.1f} ms/turn"
         measurement = Measurement(database, workload, store.name, timings, note=note)
         measurements.append(measurement)
         progress(

@@ -13,7 +13,14 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from .floor import Floor, adk_event_documents, build_adk_events
-from .implementations import AUTHOR, Implementation, StoredEvent, event_text, stored_delta
+from .implementations import (
+    AUTHOR,
+    Adapter,
+    Implementation,
+    StoredEvent,
+    event_text,
+    stored_delta,
+)
 from .report import Measurement
 
 LIST_APP = "bench-list"
@@ -187,7 +194,17 @@ class Workloads:
                     implementation.get_session(EVENTS_APP, USER, "appends", None), latencies
                 )
                 self._check_events(implementation, implementation.stored_events(loaded), expected)
-            self._record(workload, implementation.name, latencies=latencies)
+            note = "event cache warm" if isinstance(implementation, Adapter) else ""
+            self._record(workload, implementation.name, latencies=latencies, note=note)
+            if isinstance(implementation, Adapter):
+                latencies = []
+                for _ in range(self.sizes.reads):
+                    loaded = await timed(
+                        implementation.get_session_cold(EVENTS_APP, USER, "appends"), latencies
+                    )
+                    events = implementation.stored_events(loaded)
+                    self._check_events(implementation, events, expected)
+                self._record(workload, "adapter-cold", latencies=latencies, note="no event cache")
 
         documents = adk_event_documents(count)
         latencies = []
