@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -43,9 +44,30 @@ def jsonable_state(state: Mapping[str, Any], where: str) -> dict[str, Any]:
     """
     try:
         converted = to_jsonable_python(dict(state))
-    except PydanticSerializationError as error:
-        raise StateSerializationError(where, str(error)) from None
+    except (PydanticSerializationError, ValueError) as error:
+        # ValueError: bytes that are not UTF-8 (UnicodeDecodeError), among others.
+        raise StateSerializationError(where, _first_line(error)) from None
+    _refuse_non_finite(converted, where)
     return dict(converted)
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error) or type(error).__name__).splitlines()[0]
+
+
+def _refuse_non_finite(value: Any, where: str) -> None:
+    """NaN and infinity have no JSON form: google-adk's serializer writes them as ``null``,
+    which would store another value than the caller's."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is float:
+            if not math.isfinite(item):
+                raise StateSerializationError(where, f"{item!r} has no JSON form")
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            pending.extend(item)
 
 
 def event_to_core(event: AdkEvent) -> Event:
@@ -53,7 +75,13 @@ def event_to_core(event: AdkEvent) -> Event:
 
     >>> event_to_core(AdkEvent(author="user")).author
     'user'
+
+    A value google-adk's serializer would store as something else (an object as its
+    ``repr``, NaN as ``null``) raises :class:`~adk_store.StateSerializationError` instead.
     """
+    where = f"event {event.id!r}"
+    jsonable_state(event.actions.state_delta, f"{where} state_delta")
+    _refuse_non_finite(event.model_dump(exclude_none=True), where)
     dumped = _json_dump(event)
     actions_alias = _aliases(type(event.actions))
     event_alias = _aliases(type(event))
