@@ -159,6 +159,7 @@ def _take(dumped: dict[str, Any], names: frozenset[str], alias: dict[str, str]) 
     }
 
 
+@functools.cache
 def _aliases(model: type[BaseModel]) -> dict[str, str]:
     """Each field's name in JSON, by field name."""
     return {name: field.alias or name for name, field in model.model_fields.items()}
