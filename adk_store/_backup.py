@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._errors import DatabaseError, InvalidArgumentError
 from ._files import replaced_on_success
+from ._locations import sqlite_read_only_uri
 from ._schema import metadata
 
 
@@ -28,7 +29,7 @@ def backup_sqlite(source: Path, target: Path) -> None:
         raise InvalidArgumentError(f"{target} already exists; choose a new file name")
     if not source.exists():
         raise InvalidArgumentError(f"no SQLite database at {source}")
-    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    reader = sqlite3.connect(sqlite_read_only_uri(source), uri=True)
     try:
         with replaced_on_success(target, overwrite=False) as partial:
             writer = sqlite3.connect(partial)

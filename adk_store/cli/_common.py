@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from .._errors import InvalidArgumentError, SchemaVersionError
+from .._locations import SqliteLocation, parse_location
 from .._service import SessionService
 from .._setup import schema_version
 
@@ -56,11 +57,8 @@ def require_url(url: str | None) -> str:
 
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL; ``None`` for PostgreSQL or an in-memory SQLite database."""
-    scheme, _, rest = url.partition(":")
-    if not scheme.lower().startswith("sqlite") or ":memory:" in rest or "mode=memory" in rest:
-        return None
-    path = rest.removeprefix("///").split("?", 1)[0]
-    return Path(path) if path else None
+    location = parse_location(url)
+    return location.file if isinstance(location, SqliteLocation) else None
 
 
 def existing_database(url: str | None) -> str:

@@ -9,7 +9,8 @@ migrations under ``migrations/<name>/``, and recognise its URL in :func:`dialect
 
 from __future__ import annotations
 
-from .._errors import AdkStoreError, InvalidArgumentError
+from .._errors import InvalidArgumentError
+from .._locations import PostgresLocation, parse_location
 from .._validate import check_schema_name
 from .base import Dialect
 from .postgresql import PostgresDialect
@@ -20,21 +21,18 @@ __all__ = ["Dialect", "PostgresDialect", "SqliteDialect", "SqliteOptions", "dial
 
 def dialect_for(url: str, sqlite_options: SqliteOptions, *, schema: str | None = None) -> Dialect:
     """The dialect of a ``databases`` URL (``sqlite+aiosqlite://…``, ``postgresql://…``), with
-    adk-store's tables in ``schema`` (PostgreSQL only)."""
-    scheme = url.split(":", 1)[0].lower()
-    family = scheme.split("+", 1)[0]
+    adk-store's tables in ``schema`` (PostgreSQL only). The URL is read by
+    :func:`~adk_store._locations.parse_location`, which refuses one naming a file ambiguously
+    or carrying a parameter the connection would ignore."""
+    location = parse_location(url)
     if schema is not None:
         check_schema_name(schema)
-    if family == "sqlite":
-        if schema is not None:
-            raise InvalidArgumentError(
-                f"schema={schema!r} places the tables in a PostgreSQL schema; SQLite has none "
-                "(use a database file of their own instead)"
-            )
-        return sqlite_dialect(url, sqlite_options)
-    if family in {"postgresql", "postgres"}:
+    if isinstance(location, PostgresLocation):
+        location.check_parameters()
         return PostgresDialect(schema)
-    raise AdkStoreError(
-        f"unsupported database URL scheme {scheme!r}: use sqlite+aiosqlite:///path.db "
-        "or postgresql+asyncpg://user@host/dbname"
-    )
+    if schema is not None:
+        raise InvalidArgumentError(
+            f"schema={schema!r} places the tables in a PostgreSQL schema; SQLite has none "
+            "(use a database file of their own instead)"
+        )
+    return sqlite_dialect(location, sqlite_options)

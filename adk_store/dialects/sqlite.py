@@ -15,7 +15,8 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.sql.elements import ColumnElement
 
-from .._errors import AdkStoreError, DatabaseError, InvalidArgumentError
+from .._errors import AdkStoreError, DatabaseError
+from .._locations import SqliteLocation
 from .._runtime import Connection, PoolLayout, run_to_completion
 from .._schema import events, session_key, sessions
 from .base import Dialect
@@ -214,15 +215,7 @@ class SqliteDialect(Dialect):
             delay = min(delay * 2, 0.1)
 
 
-def sqlite_dialect(url: str, options: SqliteOptions) -> SqliteDialect:
-    """The dialect for a ``sqlite+aiosqlite://`` URL (a file, or an in-memory database)."""
-    path = url.split("://", 1)[-1].split("?", 1)[0]
-    if path in {"", "/"}:
-        raise InvalidArgumentError(
-            f"{url!r} names no database file: every connection would get its own temporary "
-            "database, so writes would vanish. Use sqlite+aiosqlite:///path/to/app.db (or "
-            "sqlite+aiosqlite:///:memory: for one in-memory database)"
-        )
-    in_memory = url.rstrip("/").endswith(":memory:") or "mode=memory" in url
-    file = path[1:] if path.startswith("/") else path  # sqlite:///app.db and sqlite:////abs
-    return SqliteDialect(options, in_memory=in_memory, path=os.path.abspath(file))
+def sqlite_dialect(location: SqliteLocation, options: SqliteOptions) -> SqliteDialect:
+    """The dialect for a SQLite database (a file, or an in-memory database)."""
+    file = location.file
+    return SqliteDialect(options, in_memory=file is None, path=None if file is None else str(file))

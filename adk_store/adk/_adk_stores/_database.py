@@ -30,13 +30,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import anyio
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect as SqlalchemyDialect
 
 from ... import AdkStoreError, DatabaseError, InvalidArgumentError
+from ..._locations import PostgresLocation, parse_location, sqlite_read_only_uri, sqlite_url
 from ..._runtime import Connection, ConnectionPool, Connector, PoolLayout
 from .._uri import hide_password
 
@@ -236,35 +237,46 @@ def json_object(value: Any, where: str) -> dict[str, Any]:
 def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str, Any]]:
     """The ``databases`` URL and options for a database URL or a plain SQLite file path.
 
+    A URL is read as the service reads it (see :mod:`adk_store._locations`: ``a%23b.db`` is
+    the file ``a#b.db``); a plain path is the file name as written.
+
     >>> database_location("sessions.db", read_only=True)
-    ('sqlite+aiosqlite:///file:/abs/sessions.db?mode=ro', {'uri': True})
+    ('sqlite+aiosqlite:///file%3A/abs/sessions.db%3Fmode%3Dro', {'uri': True})
     """
-    scheme, separator, rest = location.partition("://")
-    if not separator:
-        return _sqlite_location(Path(location), read_only=read_only)
-    family = scheme.split("+", 1)[0].lower()
-    if family in {"postgresql", "postgres"}:
-        return f"postgresql+asyncpg://{rest}", {"min_size": 1, "max_size": 1}
-    if family == "sqlite":
-        path = unquote((rest[1:] if rest.startswith("/") else rest).split("?", 1)[0])
-        if path in {"", ":memory:"}:
-            raise InvalidArgumentError(
-                f"{hide_password(location)!r} names an in-memory database: give a file path "
-                "or a URL to a file"
-            )
-        return _sqlite_location(Path(path), read_only=read_only)
-    raise InvalidArgumentError(
-        f"unsupported database URL scheme {scheme!r}: give a SQLite file path, "
-        "sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
-    )
+    file = _sqlite_file(location)
+    if file is None:
+        return f"postgresql+asyncpg://{location.partition('://')[2]}", {
+            "min_size": 1,
+            "max_size": 1,
+        }
+    return _sqlite_location(file, read_only=read_only)
 
 
 def is_missing_sqlite_file(location: str) -> bool:
     """Whether ``location`` names a SQLite file that does not exist (yet)."""
-    url, _ = database_location(location, read_only=False)
-    if not url.startswith("sqlite"):
-        return False
-    return not Path(unquote(url.split(":///", 1)[1])).exists()
+    file = _sqlite_file(location)
+    return file is not None and not file.exists()
+
+
+def _sqlite_file(location: str) -> Path | None:
+    """The SQLite file ``location`` names; ``None`` for a PostgreSQL URL."""
+    if "://" not in location:
+        return Path(location)
+    family = location.partition(":")[0].split("+", 1)[0].lower()
+    if family not in {"sqlite", "postgresql", "postgres"}:
+        raise InvalidArgumentError(
+            f"unsupported database URL scheme {location.partition(':')[0]!r}: give a SQLite "
+            "file path, sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+        )
+    parsed = parse_location(location)
+    if isinstance(parsed, PostgresLocation):
+        parsed.check_parameters()
+        return None
+    if parsed.file is None:
+        raise InvalidArgumentError(
+            f"{location!r} names an in-memory database: give a file path or a URL to a file"
+        )
+    return parsed.file
 
 
 def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any]]:
@@ -274,8 +286,8 @@ def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any
     if read_only:
         if not path.is_file():
             raise InvalidArgumentError(f"no SQLite database at {str(path)!r}")
-        return f"sqlite+aiosqlite:///file:{quote(quote(str(path)))}?mode=ro", {"uri": True}
-    return f"sqlite+aiosqlite:///{quote(str(path))}", {}
+        return f"sqlite+aiosqlite:///{quote(sqlite_read_only_uri(path))}", {"uri": True}
+    return sqlite_url(path), {}
 
 
 class _ConnectionSetup:
