@@ -199,6 +199,7 @@ class RowCodec:
             last_update_time=columns.update_time,
             revision=columns.revision,
             create_time=columns.create_time,
+            last_event_time=columns.last_event_time,
         )
 
     def session_and_known_event_from_row(self, row: Sequence[Any]) -> tuple[Session, str | None]:
@@ -244,6 +245,7 @@ class RowCodec:
                     last_update_time=columns.update_time,
                     revision=columns.revision,
                     create_time=columns.create_time,
+                    last_event_time=columns.last_event_time,
                 )
             )
         return sessions
@@ -325,6 +327,7 @@ class SessionColumns(NamedTuple):
     app_state: str | None
     user_state: str | None
     create_time: float | None
+    last_event_time: float | None
 
 
 class EventColumns(NamedTuple):

@@ -89,6 +89,10 @@ class Session:
     """When the stored session was created. With ``revision`` it names the stored version this
     object reflects: a session deleted and created again under the same id is another one.
     ``None`` (a session built by hand) skips that check."""
+    last_event_time: float | None = None
+    """The timestamp of the last stored event (``None`` while there is none). Unlike
+    ``last_update_time``, which never goes back, it follows the events: an event appended
+    with an earlier timestamp makes it earlier (google-adk reports this as the update time)."""
 
 
 @dataclass(frozen=True)

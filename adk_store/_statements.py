@@ -34,6 +34,17 @@ class Statements:
         self._dialect = dialect
         json_param = dialect.json_param
 
+        last_event_time = (
+            sa.select(events.c.timestamp)
+            .where(
+                events.c.app_name == sessions.c.app_name,
+                events.c.user_id == sessions.c.user_id,
+                events.c.session_id == sessions.c.id,
+                events.c.seq == sessions.c.revision,
+            )
+            .correlate(sessions)
+            .scalar_subquery()
+        )
         session_with_scopes = (
             sa.select(
                 sessions.c.app_name,
@@ -45,6 +56,7 @@ class Statements:
                 app_states.c.state,
                 user_states.c.state,
                 sessions.c.create_time,
+                last_event_time.label("last_event_time"),
             )
             .select_from(sessions)
             .outerjoin(app_states, app_states.c.app_name == sessions.c.app_name)
@@ -59,7 +71,8 @@ class Statements:
         self.select_session = self._sql(session_with_scopes.where(session_key(sessions)))
         """A session row with its app and user state, as ``_codec.session_from_row`` reads it:
         app_name, user_id, id, state, revision, update_time, app state, user state,
-        create_time. Every session query returns these columns."""
+        create_time, last_event_time (the timestamp of the event at the revision). Every
+        session query returns these columns."""
         known_event_id = (
             sa.select(events.c.id)
             .where(
@@ -231,6 +244,10 @@ class Statements:
                 version=sa.bindparam("version"), applied_time=sa.bindparam("now")
             )
         )
+        self.delete_schema_version = self._sql(
+            sa.delete(schema_versions).where(schema_versions.c.version == sa.bindparam("version"))
+        )
+        self.count_sessions = self._sql(sa.select(sa.func.count()).select_from(sessions))
 
     def session_list(
         self, *, of_user: bool, page: bool, after_token: bool, newest_first: bool = False

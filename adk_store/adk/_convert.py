@@ -281,6 +281,15 @@ def _problems(error: ValidationError) -> str:
     )
 
 
+def adk_update_time(session: Session) -> float:
+    """google-adk's ``last_update_time``: the timestamp of the last event, or the creation
+    time while there is none. (The core's own update time never goes back, so that lists
+    paged by it skip nothing; an event with an earlier timestamp does not lower it.)"""
+    if session.last_event_time is not None:
+        return session.last_event_time
+    return session.last_update_time
+
+
 def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSession:
     """The google-adk session for a core session, remembering its revision.
 
@@ -296,7 +305,7 @@ def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSessio
         user_id=session.user_id,
         state=session.state,
         events=[_readable(event, event_type, session) for event in session.events],
-        last_update_time=session.last_update_time,
+        last_update_time=adk_update_time(session),
     )
     remember_revision(adk_session, session)
     return adk_session

@@ -279,7 +279,7 @@ class AdkSessionService(BaseSessionService):
                 stored_event,
             )
         self._commit_event_to_session(session, event)
-        session.last_update_time = core_session.last_update_time
+        session.last_update_time = event.timestamp  # as google-adk's services report it
         remember_revision(session, core_session)
         return event
 
@@ -327,15 +327,29 @@ class AdkSessionService(BaseSessionService):
         return stored if holds_event else None
 
     def _bring_up_to_date(self, session: AdkSession, stored: AdkSession, event: AdkEvent) -> None:
-        """Make ``session`` what a successful append of ``event`` would have made it: the
-        stored events (``event`` itself in its place), the stored state and ``temp:`` keys."""
-        temp_state = _temp_state(session)
-        session.events[:] = [
-            event if stored_event.id == event.id else stored_event
-            for stored_event in stored.events
-        ]
-        session.state = {**stored.state, **temp_state}
-        session.last_update_time = stored.last_update_time
+        """Make ``session`` what a successful append of ``event`` would have made it.
+
+        A session that already holds the event is left as it is. One that held exactly the
+        events stored before it gets the event and its delta, as from a successful append;
+        one that is further behind gets the stored events (``event`` itself in its place),
+        the stored state and its ``temp:`` keys.
+        """
+        if any(held.id == event.id for held in session.events):
+            return
+        if [held.id for held in stored.events] == [
+            *(held.id for held in session.events),
+            event.id,
+        ]:
+            self._commit_event_to_session(session, event)
+            session.last_update_time = event.timestamp
+        else:
+            temp_state = _temp_state(session)
+            session.events[:] = [
+                event if stored_event.id == event.id else stored_event
+                for stored_event in stored.events
+            ]
+            session.state = {**stored.state, **temp_state}
+            session.last_update_time = stored.last_update_time
         copy_revision(session, stored)
 
     def _catch_up(self, session: AdkSession, core_session: Session) -> None:
