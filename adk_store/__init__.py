@@ -16,6 +16,7 @@ from ._errors import (
     StaleSessionError,
     StateSerializationError,
     StoredEventError,
+    StoreNotEmptyError,
 )
 from ._models import (
     Event,
@@ -30,7 +31,7 @@ from ._operations import SessionKey, StoreStatus
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 from ._schema import SCHEMA_VERSION, metadata
 from ._service import SessionService
-from ._setup import create_schema, schema_version
+from ._setup import create_schema, drop_schema, schema_version
 from ._transfer import ImportCounts, export_jsonl, import_jsonl, read_jsonl
 
 __version__ = "0.1.0"
@@ -59,11 +60,13 @@ __all__ = [
     "SessionVersion",
     "StaleSessionError",
     "StateSerializationError",
+    "StoreNotEmptyError",
     "StoreStatus",
     "StoredEventError",
     "StoredRecord",
     "UserStateRecord",
     "create_schema",
+    "drop_schema",
     "export_jsonl",
     "import_jsonl",
     "metadata",

@@ -111,6 +111,18 @@ class SchemaVersionError(AdkStoreError):
     """The database schema is missing, older or newer than this version of adk-store."""
 
 
+class StoreNotEmptyError(AdkStoreError):
+    """Dropping adk-store's tables was refused because they still hold sessions."""
+
+    def __init__(self, sessions: int) -> None:
+        super().__init__(
+            f"the store holds {sessions} session(s); dropping the schema would delete them: "
+            "export them first (adk-store export) or force it (drop_schema(..., force=True), "
+            "adk-store uninstall --force)"
+        )
+        self.sessions = sessions
+
+
 class DatabaseError(AdkStoreError):
     """The database failed an operation for a reason outside the caller's control.
 

@@ -1,9 +1,12 @@
 """Creating, upgrading and checking the schema from the versioned SQL under ``migrations/``.
 
 ``migrations/<dialect>/NNNN_name.sql`` holds the DDL that takes a database from version
-``NNNN - 1`` to ``NNNN``. Each file is applied in one write transaction together with its row in
-``adk_schema_versions``; on PostgreSQL an advisory lock and on SQLite ``BEGIN IMMEDIATE`` make
-concurrent callers (several processes starting at once) apply it exactly once.
+``NNNN - 1`` to ``NNNN``, and ``migrations/<dialect>/down/NNNN_name.sql`` takes it back (a
+version without a down file cannot be undone). Each file is applied in one write transaction
+together with its row in ``adk_schema_versions``; on PostgreSQL an advisory lock and on SQLite
+``BEGIN IMMEDIATE`` make concurrent callers (several processes starting at once) apply it
+exactly once. The steps themselves (:func:`upgrade_steps`, :func:`downgrade_steps`) are plain
+SQL, which ``adk_store.migration`` runs inside an Alembic revision instead.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from ._errors import SchemaVersionError
+from ._errors import SchemaVersionError, StoreNotEmptyError
 from ._runtime import Connection, write_transaction
 from ._schema import SCHEMA_VERSION
 from ._statements import Statements
@@ -49,6 +52,51 @@ def migration_files(dialect_name: str, root: Traversable | None = None) -> dict[
         if match:
             found[int(match.group(1))] = entry
     return found
+
+
+def down_migration_files(
+    dialect_name: str, root: Traversable | None = None
+) -> dict[int, Traversable]:
+    """The files under ``<dialect>/down/`` by the version each one undoes."""
+    folder = (root or migrations_root()) / dialect_name / "down"
+    if not folder.is_dir():
+        return {}
+    return {
+        int(match.group(1)): entry
+        for entry in folder.iterdir()
+        if (match := _FILE_NAME.match(entry.name))
+    }
+
+
+def upgrade_steps(
+    dialect_name: str, found: int, target: int, root: Traversable | None = None
+) -> list[tuple[int, list[str]]]:
+    """``(version, statements)`` for each migration from version ``found`` up to ``target``."""
+    files = migration_files(dialect_name, root)
+    return [
+        (version, split_statements(files[version].read_text(encoding="utf-8")))
+        for version in range(found + 1, target + 1)
+    ]
+
+
+def downgrade_steps(
+    dialect_name: str, found: int, target: int, root: Traversable | None = None
+) -> list[tuple[int, list[str]]]:
+    """``(version, statements)`` undoing each migration from ``found`` down to ``target``,
+    newest first; :class:`SchemaVersionError` before any step if one of them cannot be
+    undone."""
+    files = down_migration_files(dialect_name, root)
+    missing = [version for version in range(found, target, -1) if version not in files]
+    if missing:
+        raise SchemaVersionError(
+            f"schema version {missing[0]} cannot be undone (it has no down migration), so the "
+            f"{dialect_name} schema cannot go back from version {found} to {target}; "
+            f"the lowest version reachable is {missing[0]}"
+        )
+    return [
+        (version, split_statements(files[version].read_text(encoding="utf-8")))
+        for version in range(found, target, -1)
+    ]
 
 
 def split_statements(sql: str) -> list[str]:
@@ -95,7 +143,7 @@ async def open_schema(
     logger.debug("schema check: version %d stored, %d needed", found, SCHEMA_VERSION)
     if found == SCHEMA_VERSION:
         return
-    _refuse_newer(found, SCHEMA_VERSION)
+    refuse_newer(found, SCHEMA_VERSION)
     if found and not upgrade_older:
         raise _older_schema(found)
     await upgrade(connection, dialect, statements, upgrade_older=upgrade_older)
@@ -121,19 +169,49 @@ async def upgrade(
             await connection.execute(dialect.schema_lock)
         await dialect.prepare_migrations(connection)
         found = await stored_version(connection, dialect, statements)
-        _refuse_newer(found, target)
+        refuse_newer(found, target)
         if 0 < found < target and not upgrade_older:
             raise _older_schema(found)
-        files = migration_files(dialect.name, root)
         if found == target:
             logger.debug("schema at version %d; nothing to upgrade", found)
-        for version in range(found + 1, target + 1):
+        for version, step in upgrade_steps(dialect.name, found, target, root):
             logger.info("upgrading the %s schema to version %d", dialect.name, version)
-            for statement in split_statements(files[version].read_text(encoding="utf-8")):
+            for statement in step:
                 await connection.execute(statement)
             await connection.execute(
                 statements.insert_schema_version, {"version": version, "now": time.time()}
             )
+        return found
+
+
+async def downgrade(
+    connection: Connection,
+    dialect: Dialect,
+    statements: Statements,
+    *,
+    target: int = 0,
+    force: bool = False,
+) -> int:
+    """Take the schema back to ``target`` (0: no adk-store table left); return the version
+    found before. Unless ``force``, a store holding sessions raises
+    :class:`StoreNotEmptyError` and nothing changes."""
+    async with write_transaction(connection, dialect.begin_write):
+        if dialect.schema_lock is not None:
+            await connection.execute(dialect.schema_lock)
+        found = await stored_version(connection, dialect, statements)
+        if found <= target:
+            return found
+        refuse_newer(found, SCHEMA_VERSION)
+        steps = downgrade_steps(dialect.name, found, target)
+        held = int(await connection.fetch_val(statements.count_sessions) or 0)
+        if held and not force:
+            raise StoreNotEmptyError(held)
+        await dialect.prepare_migrations(connection)
+        for version, step in steps:
+            logger.info("taking the %s schema back from version %d", dialect.name, version)
+            await connection.execute(statements.delete_schema_version, {"version": version})
+            for statement in step:
+                await connection.execute(statement)
         return found
 
 
@@ -144,7 +222,7 @@ def _older_schema(found: int) -> SchemaVersionError:
     )
 
 
-def _refuse_newer(found: int, known: int) -> None:
+def refuse_newer(found: int, known: int) -> None:
     if found > known:
         raise SchemaVersionError(
             f"the database schema is version {found}, newer than the {known} this "

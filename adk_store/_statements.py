@@ -248,6 +248,10 @@ class Statements:
             sa.delete(schema_versions).where(schema_versions.c.version == sa.bindparam("version"))
         )
         self.count_sessions = self._sql(sa.select(sa.func.count()).select_from(sessions))
+        self.delete_schema_version = self._sql(
+            sa.delete(schema_versions).where(schema_versions.c.version == sa.bindparam("version"))
+        )
+        self.count_sessions = self._sql(sa.select(sa.func.count()).select_from(sessions))
 
     def session_list(
         self, *, of_user: bool, page: bool, after_token: bool, newest_first: bool = False

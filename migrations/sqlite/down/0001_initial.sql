@@ -1,0 +1,17 @@
+-- Undo adk-store schema version 1 (sqlite): drop everything ../0001_initial.sql created, the
+-- version table included. Every stored session, event and state goes with it.
+-- Indexes go with their tables.
+
+DROP TRIGGER IF EXISTS adk_appends_insert;
+
+DROP VIEW IF EXISTS adk_appends;
+
+DROP TABLE IF EXISTS adk_events;
+
+DROP TABLE IF EXISTS adk_sessions;
+
+DROP TABLE IF EXISTS adk_user_states;
+
+DROP TABLE IF EXISTS adk_app_states;
+
+DROP TABLE IF EXISTS adk_schema_versions;
