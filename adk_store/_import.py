@@ -12,8 +12,9 @@ from typing import Any
 
 from ._codec import RowCodec
 from ._errors import EventExistsError, InvalidArgumentError, SessionExistsError
-from ._records import SessionRecord
+from ._records import AppStateRecord, SessionRecord, UserStateRecord
 from ._runtime import Connection
+from ._state import check_state_values
 from ._statements import Statements
 from ._store_statements import StoreStatements
 from ._validate import check_seconds
@@ -31,14 +32,18 @@ class SessionImport:
 
 
 def check_session_record(record: SessionRecord) -> None:
-    """What can be checked of ``record`` without a database: scopes, times, event ids."""
+    """What can be checked of ``record`` without a database: scopes, state values (as
+    ``create_session`` checks them), times, event ids."""
     where = _where(record)
-    prefixed = sorted(key for key in record.state if key.startswith(_SHARED_PREFIXES))
+    prefixed = sorted(
+        key for key in record.state if isinstance(key, str) and key.startswith(_SHARED_PREFIXES)
+    )
     if prefixed:
         raise InvalidArgumentError(
             f"{where}: session state holds the session scope only, not {', '.join(prefixed)}; "
             "import app and user state as their own records"
         )
+    check_state_values(record.state, f"{where} state")
     check_seconds(record.create_time, f"{where} create_time")
     check_seconds(record.update_time, f"{where} update_time")
     seen: set[str] = set()
@@ -46,6 +51,15 @@ def check_session_record(record: SessionRecord) -> None:
         if event.id in seen:
             raise EventExistsError(record.app_name, record.user_id, record.id, event.id)
         seen.add(event.id)
+
+
+def check_state_record(record: AppStateRecord | UserStateRecord) -> None:
+    """Check an app's or a user's recorded state as ``create_session`` checks state."""
+    if isinstance(record, UserStateRecord):
+        where = f"user {record.user_id!r} of app {record.app_name!r} state"
+    else:
+        where = f"app {record.app_name!r} state"
+    check_state_values(record.state, where)
 
 
 def prepare_session_import(record: SessionRecord, codec: RowCodec) -> SessionImport:

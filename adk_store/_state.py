@@ -80,6 +80,20 @@ def without_temp(state_delta: Mapping[str, Any]) -> JsonDict:
     }
 
 
+def check_state_values(state: Mapping[str, Any], where: str) -> None:
+    """The rule ``create_session`` applies to a scope's state, and import to a recorded one:
+    ``str`` keys, each value as :func:`check_json_value` admits it (at most 256 levels deep).
+
+    >>> check_state_values({"step": [1, 2]}, "state")
+    """
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise StateSerializationError(
+                f"{where} key {key!r}", f"keys must be str, not {type(key).__name__}"
+            )
+        check_json_value(value, f"{where}[{key!r}]")
+
+
 def check_json_value(value: Any, where: str) -> None:
     """Raise :class:`StateSerializationError` unless ``value`` reads back from JSON unchanged.
 

@@ -17,7 +17,7 @@ from . import _migrations
 from ._codec import RowCodec, row_values
 from ._errors import InvalidArgumentError, SessionExistsError
 from ._export import ExportWalk, read_page
-from ._import import prepare_session_import, write_session_import
+from ._import import check_state_record, prepare_session_import, write_session_import
 from ._operations import SessionKey, StoreStatus
 from ._prune import BATCH_SIZE, delete_batch, prunable_page
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
@@ -153,6 +153,7 @@ class StoreOperations:
         >>> await service.import_app_state(AppStateRecord("tutor", {"greeting": "hi"}))
         """
         check_id(record.app_name, "app_name")
+        check_state_record(record)
         state_json = self._codec.state_json(record.state, f"app {record.app_name!r} state")
         values = {"app_name": record.app_name, "state_delta": state_json, "now": time.time()}
         await self._write_state("import_app_state", self._statements.upsert_app_state, values)
@@ -164,6 +165,7 @@ class StoreOperations:
         """
         check_id(record.app_name, "app_name")
         check_id(record.user_id, "user_id")
+        check_state_record(record)
         where = f"user {record.user_id!r} of app {record.app_name!r} state"
         values = {
             "app_name": record.app_name,

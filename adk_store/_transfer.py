@@ -21,8 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
+from ._codec import RowCodec
 from ._errors import InvalidArgumentError
-from ._import import check_session_record
+from ._import import check_state_record, prepare_session_import
 from ._jsonlines import (
     MAX_HEADER_CHARS,
     MAX_LINE_CHARS,
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from ._service import SessionService
 
 OnRecord = Callable[[StoredRecord], None]
+CheckSession = Callable[[SessionRecord], None]
+"""Called on every session of an export while it is checked, before anything is written;
+raises (an :class:`~adk_store.AdkStoreError`) to refuse the import. The command line passes
+:func:`adk_store.adk.check_session_record` when google-adk is installed."""
 ReadLine = Callable[[int], str]
 """``readline(limit)`` of a text stream: at most ``limit`` characters, up to a newline."""
 
@@ -95,12 +100,16 @@ async def import_jsonl(
     *,
     skip_existing: bool = False,
     on_record: OnRecord | None = None,
+    check_session: CheckSession | None = None,
 ) -> ImportCounts:
     """Import an export read from ``stream``.
 
     The whole export is read and checked first: one that is cut short (no trailer, or a
     trailer that counts other records), goes on after its trailer or holds a bad line raises
-    :class:`InvalidArgumentError` before anything is written. A stream that cannot seek (a
+    :class:`InvalidArgumentError` before anything is written, and so does a session the store
+    would refuse (state or event values nested deeper than 256 levels raise
+    :class:`StateSerializationError`, as ``create_session`` does) or ``check_session``
+    refuses. A stream that cannot seek (a
     pipe) is copied to a temporary file as it is checked, to be read again from there; either
     way memory holds one record at a time.
 
@@ -110,7 +119,9 @@ async def import_jsonl(
     :meth:`SessionService.import_app_state`).
     """
     counts = ImportCounts()
-    with _checked(stream) as checked:
+    # The service's own codec: each session is checked by encoding it as its write will.
+    codec = service._codec
+    with _checked(stream, codec, check_session) as checked:
         for record in read_jsonl(checked):
             if isinstance(record, SessionRecord):
                 if await service.import_session(record, skip_existing=skip_existing):
@@ -141,11 +152,13 @@ def read_jsonl(stream: TextIO) -> Iterator[StoredRecord]:
 
 
 @contextmanager
-def _checked(stream: TextIO) -> Iterator[TextIO]:
+def _checked(
+    stream: TextIO, codec: RowCodec, check_session: CheckSession | None
+) -> Iterator[TextIO]:
     """Read and check all of ``stream``, then yield it again from where it started."""
     if stream.seekable():
         start = stream.tell()
-        _check_all(stream.readline)
+        _check_all(stream.readline, codec, check_session)
         stream.seek(start)
         yield stream
         return
@@ -156,15 +169,19 @@ def _checked(stream: TextIO) -> Iterator[TextIO]:
             spool.write(line)
             return line
 
-        _check_all(read_and_keep)
+        _check_all(read_and_keep, codec, check_session)
         spool.seek(0)
         yield spool
 
 
-def _check_all(readline: ReadLine) -> None:
+def _check_all(readline: ReadLine, codec: RowCodec, check_session: CheckSession | None) -> None:
     for record in _records(readline):
         if isinstance(record, SessionRecord):
-            check_session_record(record)
+            prepare_session_import(record, codec)
+            if check_session is not None:
+                check_session(record)
+        else:
+            check_state_record(record)
 
 
 def _records(readline: ReadLine) -> Iterator[StoredRecord]:

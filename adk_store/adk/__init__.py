@@ -22,6 +22,7 @@ from ._adk_stores import (
 from ._errors import EventExistsError, SessionExistsError, SessionNotFoundError, StaleSessionError
 from ._service import AdkSessionService, register_session_services, session_service_factory
 from ._uri import URI_SCHEME, URI_SCHEMES
+from ._validation import check_adk_events
 
 _uri.hide_passwords_in_logs()
 
@@ -37,6 +38,7 @@ __all__ = [
     "StaleSessionError",
     "StoreKind",
     "TransferReport",
+    "check_adk_events",
     "export_adk",
     "import_adk",
     "register_session_services",

@@ -11,7 +11,8 @@ from typing import TextIO
 import click
 
 from .._errors import InvalidArgumentError, SessionExistsError
-from .._transfer import ImportCounts, export_jsonl, import_jsonl
+from .._transfer import CheckSession, ImportCounts, export_jsonl, import_jsonl
+from ..demos.optional import google_adk_installed
 from ._common import example, existing_database, open_store, progress_bar, run, url_option
 from ._output import output_file
 
@@ -70,14 +71,26 @@ def export_command(
 @click.option(
     "--skip-existing", is_flag=True, help="Skip sessions already stored instead of stopping."
 )
+@click.option(
+    "--no-adk-check",
+    "skip_adk_check",
+    is_flag=True,
+    help="Store events google-adk's Event model refuses (checked when google-adk is installed).",
+)
 @click.argument("source", metavar="FILE|-")
-def import_command(url: str | None, skip_existing: bool, source: str) -> None:
+def import_command(
+    url: str | None, skip_existing: bool, skip_adk_check: bool, source: str
+) -> None:
     """Read an export and store it: sessions, their events, app and user state.
 
     A session that already exists stops the import (nothing of it is written) unless
     --skip-existing. App and user state are merged key by key into what is stored.
+    When google-adk is installed, an event its Event model refuses (which
+    AdkSessionService could not read back) stops the import before anything is written,
+    unless --no-adk-check.
     """
     database = existing_database(url)
+    check_session = None if skip_adk_check else _adk_event_check()
     total = _line_count(source)
 
     async def import_all() -> ImportCounts:
@@ -89,6 +102,7 @@ def import_command(url: str | None, skip_existing: bool, source: str) -> None:
                         stream,
                         skip_existing=skip_existing,
                         on_record=lambda record: advance(1),
+                        check_session=check_session,
                     )
                 except SessionExistsError as error:
                     raise click.ClickException(
@@ -105,6 +119,15 @@ def import_command(url: str | None, skip_existing: bool, source: str) -> None:
         f"skipped {counts.skipped_sessions} existing sessions",
         err=True,
     )
+
+
+def _adk_event_check() -> CheckSession | None:
+    """google-adk's check of imported events, when google-adk is installed."""
+    if not google_adk_installed():
+        return None
+    from ..adk import check_adk_events
+
+    return check_adk_events
 
 
 @contextmanager
