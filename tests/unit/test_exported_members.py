@@ -22,7 +22,6 @@ CORE_API = {
     "ImportCounts",
     "InvalidArgumentError",
     "ListSessionsResponse",
-    "OutcomeUnknownError",
     "SchemaVersionError",
     "Session",
     "SessionDocuments",
