@@ -1,19 +1,22 @@
-"""``init``, ``migrate`` and ``status``: the schema and what the store holds."""
+"""``init``, ``migrate``, ``status`` and ``uninstall``: the schema and what the store holds."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 
 import click
 from rich.table import Table
 
-from .._errors import SchemaVersionError
+from .._errors import InvalidArgumentError, SchemaVersionError, StoreNotEmptyError
 from .._migrations import UPGRADE_HINT
 from .._operations import StoreStatus
 from .._schema import SCHEMA_VERSION
-from .._setup import create_schema, schema_version
+from .._service import SessionService
+from .._setup import create_schema, drop_schema, schema_version
 from ._common import (
     example,
+    existing_database,
     json_option,
     open_store,
     print_json,
@@ -111,4 +114,50 @@ def status(url: str | None, as_json: bool) -> None:
     stdout_console().print(table)
 
 
-COMMANDS = [init, migrate, status]
+@click.command(
+    epilog=example(
+        "adk-store uninstall --url sqlite+aiosqlite:///sessions.db",
+        "adk-store uninstall --force --yes   # also when sessions are stored",
+    )
+)
+@url_option
+@schema_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Drop the tables even while they hold sessions.")
+def uninstall(url: str | None, schema: str | None, yes: bool, force: bool) -> None:
+    """Drop adk-store's tables, views, triggers and indexes from a database.
+
+    Refused while sessions are stored, unless --force. A PostgreSQL --schema stays, empty.
+    """
+    database = existing_database(url)
+
+    async def stored() -> tuple[int, int]:
+        found = await schema_version(database, schema=schema)
+        if not found:
+            return 0, 0
+        async with SessionService(database, schema=schema, pool_size=1) as service:
+            return found, (await service.status()).sessions
+
+    found, sessions = run(stored)
+    if not found:
+        click.echo("no adk-store schema in this database; nothing to do")
+        return
+    if sessions and not force:
+        raise StoreNotEmptyError(sessions)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InvalidArgumentError("pass --yes to uninstall without a terminal to confirm on")
+        click.confirm(
+            f"drop adk-store's tables (schema version {found}) and the {sessions} sessions "
+            "they hold?",
+            abort=True,
+        )
+
+    async def drop() -> int:
+        return await drop_schema(database, schema=schema, force=force)
+
+    dropped = run(drop)
+    click.echo(f"dropped adk-store's schema (version {dropped})")
+
+
+COMMANDS = [init, migrate, status, uninstall]
