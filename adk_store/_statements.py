@@ -27,6 +27,22 @@ _LIMIT: sa.BindParameter[int] = sa.bindparam("limit")
 _NO_OFFSET: sa.ColumnClause[int] = sa.literal_column("0")
 
 
+def _of_event_at(column: sa.Column[Any], seq: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+    """``column`` of the session row's event numbered ``seq`` (``NULL`` when there is none),
+    as a column of a query over ``adk_sessions``."""
+    return (
+        sa.select(column)
+        .where(
+            events.c.app_name == sessions.c.app_name,
+            events.c.user_id == sessions.c.user_id,
+            events.c.session_id == sessions.c.id,
+            events.c.seq == seq,
+        )
+        .correlate(sessions)
+        .scalar_subquery()
+    )
+
+
 class Statements:
     """Compiled SQL for one dialect."""
 
@@ -34,17 +50,7 @@ class Statements:
         self._dialect = dialect
         json_param = dialect.json_param
 
-        last_event_time = (
-            sa.select(events.c.timestamp)
-            .where(
-                events.c.app_name == sessions.c.app_name,
-                events.c.user_id == sessions.c.user_id,
-                events.c.session_id == sessions.c.id,
-                events.c.seq == sessions.c.revision,
-            )
-            .correlate(sessions)
-            .scalar_subquery()
-        )
+        last_event_time = _of_event_at(events.c.timestamp, sessions.c.revision)
         session_with_scopes = (
             sa.select(
                 sessions.c.app_name,
@@ -73,17 +79,7 @@ class Statements:
         app_name, user_id, id, state, revision, update_time, app state, user state,
         create_time, last_event_time (the timestamp of the event at the revision). Every
         session query returns these columns."""
-        known_event_id = (
-            sa.select(events.c.id)
-            .where(
-                events.c.app_name == sessions.c.app_name,
-                events.c.user_id == sessions.c.user_id,
-                events.c.session_id == sessions.c.id,
-                events.c.seq == sa.bindparam("known_revision"),
-            )
-            .correlate(sessions)
-            .scalar_subquery()
-        )
+        known_event_id = _of_event_at(events.c.id, sa.bindparam("known_revision"))
         self.select_session_and_known_event = self._sql(
             session_with_scopes.add_columns(known_event_id.label("known_event_id")).where(
                 session_key(sessions)
@@ -244,10 +240,6 @@ class Statements:
                 version=sa.bindparam("version"), applied_time=sa.bindparam("now")
             )
         )
-        self.delete_schema_version = self._sql(
-            sa.delete(schema_versions).where(schema_versions.c.version == sa.bindparam("version"))
-        )
-        self.count_sessions = self._sql(sa.select(sa.func.count()).select_from(sessions))
         self.delete_schema_version = self._sql(
             sa.delete(schema_versions).where(schema_versions.c.version == sa.bindparam("version"))
         )
