@@ -7,23 +7,32 @@
 3. :func:`bring_up_to_date` then records the outcome on the caller's ``Session`` and
    ``Event``, with no ``await`` after the commit, so a caller cancelled once the commit was
    under way still finds its session matching what was stored.
+
+:func:`store_append` runs step 2 on a writer connection of the pool. When the connection
+fails after the append was sent (PostgreSQL may have committed it, its reply lost), it finds
+out on a new connection, once the old server process is gone, whether the event is stored:
+if it is, the append succeeded; if that cannot be found out, :class:`OutcomeUnknownError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import anyio
 
 from ._codec import RowCodec, SharedStateJson, revision_from_row
 from ._errors import (
+    AdkStoreError,
     EventExistsError,
     InvalidArgumentError,
+    OutcomeUnknownError,
     SessionNotFoundError,
     StaleSessionError,
 )
 from ._models import Event, JsonDict, Session
-from ._runtime import Connection, write_transaction
+from ._runtime import Connection, ConnectionPool, write_transaction
 from ._state import TEMP_PREFIX, split_state_delta, without_temp
 from ._statements import Statements
 from ._telemetry import logger
@@ -38,6 +47,8 @@ class PreparedAppend:
     key: dict[str, str]
     """``app_name``, ``user_id``, ``session_id``: the session's key as statement values."""
     event_id: str
+    stored_event: Event
+    """The event as it is stored (its delta without ``temp:`` keys)."""
     event_values: dict[str, Any]
     full_delta: JsonDict
     """The event's whole state delta, ``temp:`` keys included (applied in memory only)."""
@@ -66,6 +77,9 @@ class AppendOutcome:
     missed_events: list[Event]
     stored_session: Session | None
     """The session as stored after the append, when the caller's copy was stale."""
+    later_events: list[Event] = field(default_factory=list)
+    """Events other writers appended after this one before it was known to be stored (only
+    when the outcome of a failed append was looked up): ``stored_session`` includes them."""
 
 
 def prepare_append(
@@ -92,6 +106,7 @@ def prepare_append(
     return PreparedAppend(
         key={"app_name": session.app_name, "user_id": session.user_id, "session_id": session.id},
         event_id=event.id,
+        stored_event=stored_event,
         event_values=event_values,
         full_delta=full_delta,
         stored_delta=stored_delta,
@@ -101,6 +116,122 @@ def prepare_append(
         created=check_timestamp(session.create_time, "session.create_time"),
         allow_stale=allow_stale,
     )
+
+
+async def store_append(
+    pool: ConnectionPool,
+    append: PreparedAppend,
+    dialect: Dialect,
+    statements: Statements,
+    codec: RowCodec,
+    *,
+    find_out_within: float,
+) -> AppendOutcome:
+    """:func:`write_append` on a writer connection; if that connection fails once the append
+    was sent, find out (for up to ``find_out_within`` seconds) whether it was committed.
+
+    Raises the failure itself when the append is known not to be stored, and
+    :class:`OutcomeUnknownError` when that could not be found out.
+    """
+    server_process = None
+    try:
+        async with pool.writer() as connection:
+            server_process = connection.server_process
+            return await write_append(connection, append, dialect, statements, codec)
+    except AdkStoreError:
+        raise
+    except Exception as failure:
+        if server_process is None or not dialect.outcome_unknown(failure):
+            raise
+        logger.debug("append failed after it was sent (%r); looking it up", failure)
+        return await _find_out(
+            pool, append, dialect, statements, codec, server_process, failure, find_out_within
+        )
+
+
+async def _find_out(
+    pool: ConnectionPool,
+    append: PreparedAppend,
+    dialect: Dialect,
+    statements: Statements,
+    codec: RowCodec,
+    server_process: int,
+    failure: Exception,
+    within: float,
+) -> AppendOutcome:
+    """Look the append up on a new connection, trying again until ``within`` runs out."""
+    last_error: Exception = failure
+    delay = 0.05
+    with anyio.move_on_after(within):
+        while True:
+            try:
+                async with pool.writer() as connection:
+                    # Until the old server process is gone, the append may still commit.
+                    await dialect.end_server_process(connection, server_process)
+                    outcome = await _stored_outcome(connection, append, statements, codec)
+            except AdkStoreError:
+                raise
+            except Exception as error:
+                import traceback
+
+                traceback.print_exc()
+                last_error = error
+                await anyio.sleep(delay)
+                delay = min(2 * delay, 1.0)
+                continue
+            if outcome is None:
+                raise failure  # looked up: not stored, so the failure is the whole truth
+            return outcome
+    raise OutcomeUnknownError(
+        *append.names,
+        event_id=append.event_id,
+        reason=(
+            f"the connection failed after it was sent ({_describe(failure)}) and the "
+            f"database could not be asked within {within:g} s ({_describe(last_error)})"
+        ),
+    ) from failure
+
+
+async def _stored_outcome(
+    connection: Connection, append: PreparedAppend, statements: Statements, codec: RowCodec
+) -> AppendOutcome | None:
+    """What a successful append would have returned, if the event is stored unchanged in the
+    caller's session; ``None`` if it is not stored (another event holding its id included)."""
+    session_row = await connection.fetch_one(statements.select_session, append.key)
+    stored = None if session_row is None else codec.session_from_row(session_row, [])
+    if stored is None or (append.created is not None and stored.create_time != append.created):
+        # Deleted (or deleted and created again): a committed append went with it.
+        raise OutcomeUnknownError(
+            *append.names,
+            event_id=append.event_id,
+            reason="the connection failed after it was sent, and the session was deleted since",
+        )
+    since = codec.events_from_rows(
+        await connection.fetch_all(
+            statements.select_events_between,
+            {
+                **append.key,
+                "after_seq": append.expected_revision,
+                "before_seq": stored.revision + 1,
+            },
+        )
+    )
+    position = next(
+        (index for index, event in enumerate(since) if event.id == append.event_id), None
+    )
+    if position is None or since[position] != append.stored_event:
+        return None
+    revision = append.expected_revision + 1 + position
+    logger.debug("a failed append was committed after all, at revision %d", revision)
+    if position == 0:
+        return AppendOutcome(revision, [], None)
+    return AppendOutcome(
+        stored.revision, since[:position], stored, later_events=since[position + 1 :]
+    )
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 async def write_append(
@@ -211,8 +342,15 @@ def bring_up_to_date(
         session.create_time = stored.create_time
         session.state.update(temp_state)
         session.events.extend(outcome.missed_events)
-    session.state.update(append.full_delta)
+    if outcome.later_events:
+        # The stored state already holds this delta, and later writers' deltas over it.
+        session.state.update(
+            {key: value for key, value in append.full_delta.items() if key.startswith(TEMP_PREFIX)}
+        )
+    else:
+        session.state.update(append.full_delta)
     session.events.append(event)
+    session.events.extend(outcome.later_events)
     # As stored: the later of the event's timestamp and the session's update time, which never
     # goes back (so a paged walk over sessions ordered by it never skips one).
     session.last_update_time = max(
@@ -220,6 +358,7 @@ def bring_up_to_date(
         session.last_update_time if stored is None else stored.last_update_time,
     )
     session.revision = outcome.revision
+    session.last_event_time = append.timestamp
 
 
 async def merge_shared_state(

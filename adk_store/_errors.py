@@ -127,5 +127,44 @@ class DatabaseError(AdkStoreError):
     """The database failed an operation for a reason outside the caller's control.
 
     The original driver exception is chained as ``__cause__``. Nothing from the failed
-    operation was committed.
+    operation was committed, except when it is an :class:`OutcomeUnknownError`.
     """
+
+
+class OutcomeUnknownError(DatabaseError):
+    """A write was sent, the connection failed before its reply, and adk-store could not
+    find out afterwards whether the database committed it.
+
+    Raised by ``append_event`` on PostgreSQL: the append is either stored whole or not at
+    all, and the caller's ``Session`` was left as it was. To find out, read the session
+    with ``get_session`` once the database answers again: an append was stored if the event
+    with ``event_id`` is among its events (appending it again raises
+    :class:`EventExistsError`, or :class:`StaleSessionError` through the old ``Session``).
+    """
+
+    def __init__(
+        self,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        *,
+        event_id: str | None,
+        reason: str,
+    ) -> None:
+        where = f"session {session_id!r} of user {user_id!r} in app {app_name!r}"
+        if event_id is None:
+            what = f"creating {where}"
+            how = "read it with get_session() once the database answers again"
+        else:
+            what = f"appending event {event_id!r} to {where}"
+            how = (
+                "read the session with get_session() once the database answers again and "
+                f"look for event {event_id!r} among its events"
+            )
+        super().__init__(
+            f"{what} may or may not have been committed: {reason}; to find out, {how}"
+        )
+        self.app_name = app_name
+        self.user_id = user_id
+        self.session_id = session_id
+        self.event_id = event_id

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any
 
 from . import _migrations
-from ._append import bring_up_to_date, merge_shared_state, prepare_append, write_append
+from ._append import bring_up_to_date, merge_shared_state, prepare_append, store_append
 from ._codec import RowCodec
 from ._errors import SessionExistsError
 from ._models import (
@@ -82,6 +82,12 @@ class SessionService(StoreOperations):
       port and this timeout. For the application's own ``Database``, its own ``timeout=``
       option applies (asyncpg's default is 60 s), with twice ``connect_timeout`` as a backstop
       for connecting it.
+    * ``write_timeout``: on PostgreSQL, seconds a write that was sent may wait for the server
+      (10 by default) while it is shielded from the caller's cancellation, and ``close()``
+      for calls in progress. A server that does not answer in time (a silent network) gets
+      its connection dropped; an append then finds out on a new connection, for up to
+      ``connect_timeout``, whether it was committed, and raises
+      :class:`OutcomeUnknownError` if it cannot.
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
     * ``sqlite_synchronous``: SQLite's ``synchronous`` PRAGMA (``"NORMAL"`` or ``"FULL"``).
@@ -101,6 +107,7 @@ class SessionService(StoreOperations):
         pool_size: int = 5,
         pool_timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        write_timeout: float = 10.0,
         allow_stale_appends: bool = False,
         sqlite_busy_timeout: float = 30.0,
         sqlite_synchronous: str = "NORMAL",
@@ -109,6 +116,7 @@ class SessionService(StoreOperations):
         check_pool_size(pool_size)
         check_timeout(pool_timeout, "pool_timeout")
         check_timeout(connect_timeout, "connect_timeout")
+        check_timeout(write_timeout, "write_timeout")
         url = database if isinstance(database, str) else str(database.url)
         self._dialect: Dialect = dialect_for(
             url,
@@ -121,6 +129,7 @@ class SessionService(StoreOperations):
         self._store_statements = StoreStatements(self._dialect)
         self._codec = RowCodec(self._dialect)
         self._allow_stale = allow_stale_appends
+        self._connect_timeout = connect_timeout
         self._upgrade_older_schema = create_schema
         self._connector = Connector(
             database,
@@ -128,6 +137,7 @@ class SessionService(StoreOperations):
             pool_size=pool_size,
             pool_timeout=pool_timeout,
             connect_timeout=connect_timeout,
+            write_timeout=write_timeout,
             on_open=self._open_schema,
         )
 
@@ -212,7 +222,7 @@ class SessionService(StoreOperations):
             }
             try:
                 # Autocommit: the statement is its own transaction (see _append).
-                return await run_to_completion(connection.fetch_one(statement, values))
+                return await run_to_completion(connection, connection.fetch_one(statement, values))
             except Exception as error:
                 raise exists(error) from None
 
@@ -373,10 +383,14 @@ class SessionService(StoreOperations):
         )
 
         async def append(pool: ConnectionPool) -> None:
-            async with pool.writer() as connection:
-                outcome = await write_append(
-                    connection, prepared, self._dialect, self._statements, self._codec
-                )
+            outcome = await store_append(
+                pool,
+                prepared,
+                self._dialect,
+                self._statements,
+                self._codec,
+                find_out_within=self._connect_timeout,
+            )
             # Recorded here, with no await after the commit: a caller cancelled once the
             # commit was under way still finds its session matching what was stored.
             bring_up_to_date(session, event, prepared, outcome)

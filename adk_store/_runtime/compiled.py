@@ -85,11 +85,27 @@ class Connection:
     def __init__(self, connection: databases.core.Connection) -> None:
         self.databases_connection = connection
         self._driver: type[_Sqlite] | type[_Asyncpg] | None = None
+        self.server_process: int | None = None
+        """The server process serving this connection (PostgreSQL's backend pid), if any."""
+        self.write_timeout: float | None = None
+        """Seconds a write that is shielded from cancellation may wait for the server
+        (``None``: no bound, for a local database); see ``transactions``."""
 
     async def __aenter__(self) -> Connection:
         await self.databases_connection.__aenter__()
         self._driver = _driver_of(self.databases_connection.raw_connection)
+        if self._driver is _Asyncpg:
+            self.server_process = self.raw_connection.get_server_pid()
         return self
+
+    def abort(self) -> None:
+        """Close the network connection at once, without a word to the server.
+
+        For a connection that failed: closing it politely (asyncpg resets it first) waits
+        for a server that may never answer again. A no-op for a local SQLite connection.
+        """
+        if self._driver is _Asyncpg:
+            self.raw_connection.terminate()
 
     async def __aexit__(
         self,

@@ -44,6 +44,10 @@ async def _driver_threads_ended(threads_before: set[threading.Thread]) -> None:
         await anyio.to_thread.run_sync(thread.join, remaining)
 
 
+def _seconds(bound: float | None) -> float:
+    return float("inf") if bound is None else bound
+
+
 class ConnectionSetup(Protocol):
     """What the connector needs from a dialect (``adk_store.dialects.Dialect`` provides it)."""
 
@@ -71,12 +75,19 @@ class Connector:
         on_open: OnOpen | None,
         pool_timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        write_timeout: float = 10.0,
     ) -> None:
         self._setup = setup
         self._shared = isinstance(database, databases.Database)
         """The Database is the application's: connections of its bounded pool are not held."""
         self._pool_timeout = pool_timeout
         self._connect_timeout = connect_timeout
+        self._write_timeout = write_timeout
+        self._close_timeout = (
+            write_timeout + connect_timeout if setup.pool_layout.over_network else None
+        )
+        """How long ``close()`` waits for calls in progress, and then for the server, before
+        it drops the connections: a silent network must not hold it forever."""
         self._database = (
             database
             if isinstance(database, databases.Database)
@@ -152,7 +163,8 @@ class Connector:
                     await self._opening.wait()
                 if self._in_flight:
                     self._drained = anyio.Event()
-                    await self._drained.wait()
+                    with anyio.move_on_after(_seconds(self._close_timeout)):
+                        await self._drained.wait()
                 bridge, self._bridge = self._bridge, None
                 if bridge is not None:
                     try:
@@ -189,6 +201,7 @@ class Connector:
                 size=self._pool_size,
                 layout=self._setup.pool_layout,
                 timeout=self._pool_timeout,
+                write_timeout=self._write_timeout,
                 shared=self._shared,
             )
             # The writer connection is opened and prepared in every case, so that opening
@@ -216,7 +229,16 @@ class Connector:
             self._pool = None
         if self._connected_database:
             self._connected_database = False
-            await self._database.disconnect()
+            # Cut short, asyncpg's pool closes its connections without waiting for the server.
+            with anyio.move_on_after(_seconds(self._close_timeout)) as disconnecting:
+                await self._database.disconnect()
+            if disconnecting.cancelled_caught:
+                logger.warning(
+                    "the %s database did not answer within %g s while closing; "
+                    "its connections were dropped",
+                    self._setup.name,
+                    self._close_timeout,
+                )
 
     async def call(
         self,

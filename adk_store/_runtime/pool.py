@@ -56,6 +56,9 @@ class PoolLayout:
     bounded_driver_pool: bool = False
     """Connections come from the driver's bounded pool (asyncpg): when that pool is the
     application's, they go back to it after every operation instead of being held."""
+    over_network: bool = False
+    """Connections cross a network that can fall silent (PostgreSQL): shielded waits are
+    bounded by ``write_timeout``, and a failed connection is aborted, not closed politely."""
 
 
 class _HeldConnections:
@@ -69,6 +72,7 @@ class _HeldConnections:
         size: int,
         *,
         timeout: float,
+        write_timeout: float | None = None,
         keep_after_failure: bool = False,
         hold_idle: bool = True,
         nested: bool = False,
@@ -76,12 +80,14 @@ class _HeldConnections:
         """``keep_after_failure``: the connection *is* the database (in-memory SQLite, or the
         one connection of a ``force_rollback`` Database), so it is kept after failures rather
         than replaced. ``hold_idle``: keep connections between operations. ``nested``: run
-        each operation in a savepoint of the connection's outer transaction."""
+        each operation in a savepoint of the connection's outer transaction.
+        ``write_timeout``: the bound on shielded waits (``None`` for a local database)."""
         self._database = database
         self._prepare = prepare
         self._is_alive = is_alive
         self._size = size
         self._timeout = timeout
+        self._write_timeout = write_timeout
         self._keep_after_failure = keep_after_failure
         self._hold_idle = hold_idle
         self._nested = nested
@@ -113,7 +119,7 @@ class _HeldConnections:
                 if (caller_mistake or self._keep_after_failure) and not self._closed:
                     await self._keep(connection)
                 else:
-                    await self._discard(connection)
+                    await self._discard(connection, failed=not caller_mistake)
                 raise
             if self._closed:
                 await self._discard(connection)
@@ -158,6 +164,7 @@ class _HeldConnections:
 
     async def _connect(self) -> Connection:
         connection = Connection(self._database.connection())
+        connection.write_timeout = self._write_timeout
         # Shielded, so that a connection being opened is never abandoned half-open by a
         # cancelled caller (an aiosqlite connection would stay open until garbage collection,
         # beyond the pool's bound); bounded by the timeout instead.
@@ -174,17 +181,34 @@ class _HeldConnections:
             raise
         return connection
 
-    async def _discard(self, connection: Connection) -> None:
+    async def _discard(self, connection: Connection, *, failed: bool = False) -> None:
+        """Close ``connection``; one that ``failed`` is aborted first (see ``abort``). Closing
+        waits at most ``write_timeout`` for the server, then aborts."""
         self._open.discard(connection)
-        with anyio.CancelScope(shield=True), suppress(Exception):
-            await connection.__aexit__(None, None, None)
+        if failed:
+            with suppress(Exception):
+                connection.abort()
+        # A task of its own, not cancelled on time out: asyncpg finishes a release in a task
+        # it shields, which would report its error to nobody.
+        closing = asyncio.ensure_future(connection.__aexit__(None, None, None))
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait({closing}, timeout=self._write_timeout)
+            if not closing.done():
+                logger.debug("closing a connection timed out; aborted it")
+                with suppress(Exception):
+                    connection.abort()
+                await asyncio.wait({closing})
+        if not closing.cancelled():
+            closing.exception()
 
     async def close(self) -> None:
         """Close the idle connections now; one in use is closed when its operation ends."""
         self._closed = True
         idle, self._idle = self._idle, []
-        for connection in idle:
-            await self._discard(connection)
+        # At once: each waits up to write_timeout for a server that may have gone silent.
+        async with anyio.create_task_group() as closing:
+            for connection in idle:
+                closing.start_soon(self._discard, connection)
 
 
 class ConnectionPool:
@@ -199,10 +223,13 @@ class ConnectionPool:
         size: int,
         layout: PoolLayout,
         timeout: float,
+        write_timeout: float,
         shared: bool,
     ) -> None:
         """``shared``: ``database`` is the application's; ``timeout``: seconds an operation
-        waits for a connection before :class:`DatabaseError`."""
+        waits for a connection before :class:`DatabaseError`; ``write_timeout``: seconds a
+        shielded write waits for a server across a network (see ``transactions``)."""
+        bound = write_timeout if layout.over_network else None
         if nested_in_outer_transaction(database):
             self._readers = self._writers = _HeldConnections(
                 database,
@@ -210,6 +237,7 @@ class ConnectionPool:
                 is_alive,
                 1,
                 timeout=timeout,
+                write_timeout=bound,
                 keep_after_failure=True,
                 nested=True,
             )
@@ -220,11 +248,23 @@ class ConnectionPool:
         else:
             hold_idle = not (shared and layout.bounded_driver_pool)
             self._readers = _HeldConnections(
-                database, prepare, is_alive, size, timeout=timeout, hold_idle=hold_idle
+                database,
+                prepare,
+                is_alive,
+                size,
+                timeout=timeout,
+                write_timeout=bound,
+                hold_idle=hold_idle,
             )
             self._writers = (
                 _HeldConnections(
-                    database, prepare, is_alive, 1, timeout=timeout, hold_idle=hold_idle
+                    database,
+                    prepare,
+                    is_alive,
+                    1,
+                    timeout=timeout,
+                    write_timeout=bound,
+                    hold_idle=hold_idle,
                 )
                 if layout.separate_writer
                 else self._readers

@@ -11,7 +11,7 @@ so a failed statement is undone without aborting the outer transaction.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 
@@ -24,15 +24,37 @@ from .compiled import Connection
 T = TypeVar("T")
 
 
-async def run_to_completion(step: Awaitable[T]) -> T:
-    """Await ``step`` even if the caller is cancelled meanwhile.
+async def run_to_completion(connection: Connection, step: Awaitable[T]) -> T:
+    """Await ``step``, a statement on ``connection``, even if the caller is cancelled
+    meanwhile, for at most the connection's ``write_timeout``.
 
     For a statement that commits on its own: a caller cancelled while it runs still learns
-    (and records) that it committed, instead of being left guessing.
+    (and records) that it committed, instead of being left guessing. A server that does not
+    answer in time (a silent network) raises :class:`TimeoutError`; the statement may have
+    been committed all the same, and the connection must be dropped.
     """
-    with anyio.CancelScope(shield=True):
+    with bounded_shield(connection):
         outcome = await step
     return outcome  # noqa: RET504 (mypy: a cancel scope could swallow a return inside it)
+
+
+@contextlib.contextmanager
+def bounded_shield(connection: Connection) -> Iterator[None]:
+    """Shield the block from the caller's cancellation, for at most ``write_timeout``.
+
+    Past that bound the block is cancelled and :class:`TimeoutError` raised: nothing
+    shielded waits forever for a server that went silent (packets dropped, socket up).
+    """
+    limit = connection.write_timeout
+    with anyio.CancelScope(shield=True) as scope:
+        if limit is not None:
+            scope.deadline = anyio.current_time() + limit
+        yield
+    if scope.cancelled_caught:
+        raise TimeoutError(
+            f"the database did not answer within {limit:g} s (write_timeout); "
+            "the connection was dropped"
+        )
 
 
 @asynccontextmanager
@@ -57,8 +79,10 @@ async def write_transaction(connection: Connection, begin: str) -> AsyncIterator
         await _roll_back(connection)
         raise
     try:
-        with anyio.CancelScope(shield=True):
+        with bounded_shield(connection):
             await connection.execute("COMMIT")
+    except TimeoutError:
+        raise  # the server is silent: a ROLLBACK would wait as long again
     except BaseException:
         # The failed COMMIT may have ended the transaction already; its error is the one
         # to report, and the pool drops the connection either way.
@@ -90,18 +114,18 @@ async def _savepoint(connection: Connection, name: str) -> AsyncIterator[None]:
         yield
     except BaseException:
         await _roll_back(connection, f"ROLLBACK TO SAVEPOINT {name}")
-        with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+        with contextlib.suppress(Exception), bounded_shield(connection):
             await connection.execute(f"RELEASE SAVEPOINT {name}")
         raise
-    with anyio.CancelScope(shield=True):
+    with bounded_shield(connection):
         await connection.execute(f"RELEASE SAVEPOINT {name}")
 
 
 async def _roll_back(connection: Connection, statement: str = "ROLLBACK") -> None:
-    with anyio.CancelScope(shield=True):
-        try:
+    try:
+        with bounded_shield(connection):
             await connection.execute(statement)
-        except Exception as rollback_error:
-            raise DatabaseError(
-                f"rolling back failed ({rollback_error}); the connection was dropped"
-            ) from rollback_error
+    except Exception as rollback_error:
+        raise DatabaseError(
+            f"rolling back failed ({rollback_error}); the connection was dropped"
+        ) from rollback_error

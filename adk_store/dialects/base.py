@@ -138,6 +138,17 @@ class Dialect:
     def is_unique_violation(self, error: BaseException) -> bool:
         raise NotImplementedError
 
+    def outcome_unknown(self, error: BaseException) -> bool:
+        """Whether a write that raised ``error`` may have been committed all the same (the
+        connection failed after the write was sent, before its reply arrived). ``False``
+        where a failed statement is always rolled back (a local database)."""
+        return False
+
+    async def end_server_process(self, connection: Connection, server_process: int) -> None:
+        """Make sure the server process of a failed connection has ended (its transaction
+        committed or rolled back), so that a write it was running can no longer commit;
+        run on another connection, before looking the write up."""
+
     async def insert_rows(
         self, connection: Connection, statement: str, rows: list[dict[str, Any]]
     ) -> None:

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql.base import PGDialect
@@ -250,7 +251,7 @@ class PostgresDialect(Dialect):
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
     ) -> int | None:
-        revision = await run_to_completion(connection.fetch_val(statement, values))
+        revision = await run_to_completion(connection, connection.fetch_val(statement, values))
         return None if revision is None else int(revision)
 
     text_escape = NUL_ESCAPE
@@ -291,6 +292,27 @@ class PostgresDialect(Dialect):
     def is_unique_violation(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == "23505"
 
+    def outcome_unknown(self, error: BaseException) -> bool:
+        # Only an error the server reported for the statement (not a lost connection, class
+        # 08, or an ended server process, class 57) proves that it was rolled back.
+        sqlstate = getattr(error, "sqlstate", None)
+        return not isinstance(sqlstate, str) or sqlstate[:2] in {"08", "57"}
+
+    async def end_server_process(self, connection: Connection, server_process: int) -> None:
+        # A backend whose client went silent may still run (or wait for a lock with) the
+        # write: end it, and wait until it is gone. Only a backend of this role and database.
+        await connection.fetch_all(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = :pid "
+            "AND datname = current_database() AND usename = current_user",
+            {"pid": server_process},
+        )
+        delay = 0.01
+        while await connection.fetch_val(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = :pid", {"pid": server_process}
+        ):
+            await anyio.sleep(delay)
+            delay = min(2 * delay, 0.2)
+
     async def prepare_connection(self, connection: Connection) -> None:
         # A connection of a shared pool gets this undone by the pool's RESET ALL on release.
         await connection.execute(
@@ -308,7 +330,7 @@ class PostgresDialect(Dialect):
 
     @property
     def pool_layout(self) -> PoolLayout:
-        return PoolLayout(bounded_driver_pool=True)
+        return PoolLayout(bounded_driver_pool=True, over_network=True)
 
     def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
         # asyncpg's ``timeout``: how long opening one connection may take.

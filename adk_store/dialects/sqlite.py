@@ -128,7 +128,7 @@ class SqliteDialect(Dialect):
         # when the statement starts (waiting on the busy handler, retrying from a fresh
         # snapshot, as BEGIN IMMEDIATE would), and the trigger's work commits or aborts whole.
         try:
-            await run_to_completion(connection.execute(statement, values))
+            await run_to_completion(connection, connection.execute(statement, values))
         except sqlite3.IntegrityError as error:
             if str(error) == APPEND_REFUSED:
                 return None

@@ -22,6 +22,7 @@ CORE_API = {
     "ImportCounts",
     "InvalidArgumentError",
     "ListSessionsResponse",
+    "OutcomeUnknownError",
     "SchemaVersionError",
     "Session",
     "SessionDocuments",

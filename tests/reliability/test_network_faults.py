@@ -1,0 +1,172 @@
+"""Network faults between the service and PostgreSQL, through a proxy on 127.0.0.1.
+
+A reply lost after the server committed an append: the service finds out on a new connection
+that the event is stored, and reports success with the caller's session up to date; when it
+cannot find out, it raises :class:`OutcomeUnknownError`, never an error that says nothing was
+written. A network that falls silent (the sockets stay open) holds no append, no deadline and
+no ``close()`` longer than ``write_timeout`` and ``connect_timeout``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+import adk_store
+from adk_store import Event, EventActions, SessionService
+
+from ._proxy import Proxy, proxy_for
+
+pytestmark = [pytest.mark.reliability, pytest.mark.databases("postgresql")]
+
+KEY = {"app_name": "net-app", "user_id": "net-user", "session_id": "net-session"}
+SHORT = {"connect_timeout": 0.5, "write_timeout": 0.5}
+"""Bounds short enough for a test; a silent network is given up on after about a second."""
+HEAL_AFTER = 6.0
+"""Seconds after which a silent proxy heals by itself, so that a hang fails the test
+instead of stopping the suite."""
+
+
+@pytest.fixture
+def proxy(db_url: str) -> AsyncIterator[Proxy]:
+    with proxy_for(db_url) as opened:
+        yield opened
+
+
+async def _session_with_one_event(service: SessionService) -> adk_store.Session:
+    """A session whose append statement has been sent on the held connection once already,
+    so that the next append is a single request and reply."""
+    session = await service.create_session(**KEY)
+    await service.append_event(session, Event(author="user", actions=EventActions({"n": 1})))
+    return session
+
+
+async def _stored_event_ids(db_url: str) -> list[str]:
+    async with SessionService(db_url) as direct:
+        stored = await direct.get_session(**KEY)
+    assert stored is not None
+    return [event.id for event in stored.events]
+
+
+async def test_an_append_whose_reply_was_lost_succeeds_and_brings_the_session_up_to_date(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True) as service:
+        session = await _session_with_one_event(service)
+        event = Event(author="user", actions=EventActions({"n": 2, "temp:scratch": "x"}))
+
+        proxy.drop_next_reply()
+        returned = await service.append_event(session, event)
+
+        assert proxy.replies_dropped == 1
+        assert returned is event
+        assert session.revision == 2
+        assert session.events[-1] is event
+        assert session.state == {"n": 2, "temp:scratch": "x"}
+        assert await _stored_event_ids(db_url) == [stored.id for stored in session.events]
+        await service.append_event(session, Event(author="user"))
+        assert session.revision == 3
+
+
+async def test_a_stale_append_whose_reply_was_lost_brings_in_what_the_caller_missed(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True) as service:
+        session = await _session_with_one_event(service)
+        other = await service.get_session(**KEY)
+        assert other is not None
+        await service.append_event(other, Event(author="other", actions=EventActions({"o": 1})))
+        event = Event(author="user", actions=EventActions({"n": 2}))
+
+        proxy.drop_next_reply(after=b"COMMIT\x00")
+        await service.append_event(session, event, allow_stale=True)
+
+        assert proxy.replies_dropped == 1
+        assert session.revision == 3
+        assert [stored.author for stored in session.events] == ["user", "other", "user"]
+        assert session.events[-1] is event
+        assert session.state == {"n": 2, "o": 1}
+        assert await _stored_event_ids(db_url) == [stored.id for stored in session.events]
+
+
+async def test_an_append_whose_outcome_cannot_be_found_out_raises_outcome_unknown(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True, **SHORT) as service:
+        session = await _session_with_one_event(service)
+        event = Event(author="user", actions=EventActions({"n": 2}))
+
+        proxy.drop_next_reply()
+        proxy.refuse()
+        with anyio.fail_after(10), pytest.raises(adk_store.OutcomeUnknownError) as raised:
+            await service.append_event(session, event)
+        proxy.heal()
+
+        assert raised.value.event_id == event.id
+        assert "get_session()" in str(raised.value)
+        assert session.revision == 1
+        assert event.id in await _stored_event_ids(db_url)
+        with pytest.raises(adk_store.StaleSessionError):
+            await service.append_event(session, Event(author="user"))
+
+
+async def _heal_later(proxy: Proxy) -> None:
+    await anyio.sleep(HEAL_AFTER)
+    proxy.heal()
+
+
+async def test_a_silent_network_holds_an_append_under_a_deadline_only_for_write_timeout(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True, **SHORT) as service:
+        session = await _session_with_one_event(service)
+        async with anyio.create_task_group() as group:
+            proxy.fall_silent()
+            group.start_soon(_heal_later, proxy)
+            started = time.monotonic()
+            with anyio.move_on_after(0.2) as deadline:
+                await service.append_event(session, Event(author="user"))
+            waited = time.monotonic() - started
+            group.cancel_scope.cancel()
+        proxy.heal()
+
+        assert deadline.cancelled_caught
+        assert waited < 2.0, f"the append held its caller {waited:.1f} s past its deadline"
+        assert session.revision == 1
+
+
+async def test_a_silent_network_makes_an_append_raise_outcome_unknown(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True, **SHORT) as service:
+        session = await _session_with_one_event(service)
+        async with anyio.create_task_group() as group:
+            proxy.fall_silent()
+            group.start_soon(_heal_later, proxy)
+            started = time.monotonic()
+            with pytest.raises(adk_store.OutcomeUnknownError, match="write_timeout"):
+                await service.append_event(session, Event(author="user"))
+            waited = time.monotonic() - started
+            group.cancel_scope.cancel()
+        proxy.heal()
+
+        assert waited < 3.0, f"the append waited {waited:.1f} s"
+        assert session.revision == 1
+        await service.get_session(**KEY)
+
+
+async def test_close_returns_on_a_silent_network(db_url: str, proxy: Proxy) -> None:
+    service = SessionService(proxy.url(db_url), create_schema=True, pool_size=3, **SHORT)
+    await _session_with_one_event(service)
+    async with anyio.create_task_group() as group:
+        proxy.fall_silent()
+        group.start_soon(_heal_later, proxy)
+        started = time.monotonic()
+        await service.close()
+        waited = time.monotonic() - started
+        group.cancel_scope.cancel()
+
+    assert waited < 3.0, f"close() waited {waited:.1f} s"
