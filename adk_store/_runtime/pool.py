@@ -28,6 +28,7 @@ time, each operation inside a savepoint (and its write transactions as nested sa
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -61,6 +62,30 @@ class PoolLayout:
     bounded by ``write_timeout``, and a failed connection is aborted, not closed politely."""
 
 
+class _Outage:
+    """Says once, as a warning, that connections cannot be opened, and once that they can
+    again: a database that is down fails every call, and that is the calls' to report."""
+
+    def __init__(self) -> None:
+        self._since: float | None = None
+
+    def failed(self, error: BaseException) -> None:
+        if self._since is None:
+            self._since = time.monotonic()
+            logger.warning(
+                "cannot open a database connection (%s: %s); calls fail until one opens",
+                type(error).__name__,
+                error,
+            )
+
+    def ended(self) -> None:
+        if self._since is not None:
+            logger.warning(
+                "a database connection opened again after %.1f s", time.monotonic() - self._since
+            )
+            self._since = None
+
+
 class _HeldConnections:
     """Up to ``size`` held connections, each used by one operation at a time."""
 
@@ -72,6 +97,7 @@ class _HeldConnections:
         size: int,
         *,
         timeout: float,
+        outage: _Outage,
         write_timeout: float | None = None,
         keep_after_failure: bool = False,
         hold_idle: bool = True,
@@ -88,6 +114,7 @@ class _HeldConnections:
         self._size = size
         self._timeout = timeout
         self._write_timeout = write_timeout
+        self._outage = outage
         self._keep_after_failure = keep_after_failure
         self._hold_idle = hold_idle
         self._nested = nested
@@ -168,11 +195,16 @@ class _HeldConnections:
         # Shielded, so that a connection being opened is never abandoned half-open by a
         # cancelled caller (an aiosqlite connection would stay open until garbage collection,
         # beyond the pool's bound); bounded by the timeout instead.
-        with anyio.CancelScope(shield=True) as waiting:
-            waiting.deadline = anyio.current_time() + self._timeout
-            await connection.__aenter__()
+        try:
+            with anyio.CancelScope(shield=True) as waiting:
+                waiting.deadline = anyio.current_time() + self._timeout
+                await connection.__aenter__()
+        except Exception as error:
+            self._outage.failed(error)
+            raise
         if waiting.cancelled_caught:
             raise self._timed_out()
+        self._outage.ended()
         self._open.add(connection)
         try:
             await self._prepare(connection)
@@ -230,6 +262,7 @@ class ConnectionPool:
         waits for a connection before :class:`DatabaseError`; ``write_timeout``: seconds a
         shielded write waits for a server across a network (see ``transactions``)."""
         bound = write_timeout if layout.over_network else None
+        outage = _Outage()
         if nested_in_outer_transaction(database):
             self._readers = self._writers = _HeldConnections(
                 database,
@@ -237,13 +270,20 @@ class ConnectionPool:
                 is_alive,
                 1,
                 timeout=timeout,
+                outage=outage,
                 write_timeout=bound,
                 keep_after_failure=True,
                 nested=True,
             )
         elif layout.one_connection_is_the_database:
             self._readers = self._writers = _HeldConnections(
-                database, prepare, is_alive, 1, timeout=timeout, keep_after_failure=True
+                database,
+                prepare,
+                is_alive,
+                1,
+                timeout=timeout,
+                outage=outage,
+                keep_after_failure=True,
             )
         else:
             hold_idle = not (shared and layout.bounded_driver_pool)
@@ -253,6 +293,7 @@ class ConnectionPool:
                 is_alive,
                 size,
                 timeout=timeout,
+                outage=outage,
                 write_timeout=bound,
                 hold_idle=hold_idle,
             )
@@ -263,6 +304,7 @@ class ConnectionPool:
                     is_alive,
                     1,
                     timeout=timeout,
+                    outage=outage,
                     write_timeout=bound,
                     hold_idle=hold_idle,
                 )

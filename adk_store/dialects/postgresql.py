@@ -333,8 +333,10 @@ class PostgresDialect(Dialect):
         return PoolLayout(bounded_driver_pool=True, over_network=True)
 
     def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
-        # asyncpg's ``timeout``: how long opening one connection may take.
-        return {"min_size": 1, "max_size": pool_size, "timeout": connect_timeout}
+        # asyncpg's ``timeout``: how long opening one connection may take. No connection
+        # floor: asyncpg would reopen it in the background while the server is down, logging
+        # a traceback every few seconds; the held connections are adk-store's own anyway.
+        return {"min_size": 0, "max_size": pool_size, "timeout": connect_timeout}
 
 
 def _schema_lock_key(schema: str | None) -> int:

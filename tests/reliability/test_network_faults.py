@@ -4,11 +4,13 @@ A reply lost after the server committed an append: the service finds out on a ne
 that the event is stored, and reports success with the caller's session up to date; when it
 cannot find out, it raises :class:`OutcomeUnknownError`, never an error that says nothing was
 written. A network that falls silent (the sockets stay open) holds no append, no deadline and
-no ``close()`` longer than ``write_timeout`` and ``connect_timeout``.
+no ``close()`` longer than ``write_timeout`` and ``connect_timeout``. A server that is down
+is one warning in the log, not a traceback every few seconds.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -170,3 +172,30 @@ async def test_close_returns_on_a_silent_network(db_url: str, proxy: Proxy) -> N
         group.cancel_scope.cancel()
 
     assert waited < 3.0, f"close() waited {waited:.1f} s"
+
+
+async def test_a_database_that_is_down_is_one_warning_not_a_traceback_every_few_seconds(
+    db_url: str, proxy: Proxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    async with SessionService(proxy.url(db_url), create_schema=True, **SHORT) as service:
+        await _session_with_one_event(service)
+        proxy.refuse()
+        proxy.cut_all()
+        failures = 0
+        with anyio.move_on_after(2.5):
+            while True:
+                with pytest.raises(adk_store.DatabaseError):
+                    await service.get_session(**KEY)
+                failures += 1
+                await anyio.sleep(0.1)
+        proxy.heal()
+        assert await service.get_session(**KEY) is not None
+
+    assert failures > 5
+    from_asyncpg = [record for record in caplog.records if record.name.startswith("asyncpg")]
+    assert [record.getMessage() for record in from_asyncpg] == []
+    ours = [record.getMessage() for record in caplog.records if record.name == "adk_store"]
+    assert len(ours) == 2, ours
+    assert ours[0].startswith("cannot open a database connection")
+    assert ours[1].startswith("a database connection opened again")
