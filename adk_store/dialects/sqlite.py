@@ -48,6 +48,13 @@ INSTEAD OF trigger (see ``migrations/sqlite``), which appends an event, bumps it
 merges the state deltas, so an append is one statement."""
 
 
+WAL_SIZE_LIMIT = 8 * 1024 * 1024
+"""Bytes the write-ahead log is cut back to once it has been checkpointed and restarted
+(``PRAGMA journal_size_limit``). While a reader holds an old snapshot SQLite cannot restart
+the log, so it grows with every write meanwhile; without a limit it would keep that size
+until the last connection closes."""
+
+
 @dataclass(frozen=True)
 class SqliteOptions:
     """Per-connection SQLite settings; every connection adk-store opens gets them.
@@ -160,6 +167,7 @@ class SqliteDialect(Dialect):
         await raw.execute("PRAGMA foreign_keys = ON")
         if not self.in_memory:
             await self._use_wal(raw)
+            await raw.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         await raw.execute(f"PRAGMA synchronous = {synchronous}")
         await raw.create_function("adk_json_merge", 2, _merge_json_text, deterministic=True)
 
