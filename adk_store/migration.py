@@ -32,7 +32,7 @@ from typing import Any
 try:
     from alembic import op
     from alembic.runtime.migration import MigrationContext
-except ImportError as error:  # pragma: no cover - exercised without the extra installed
+except ImportError as error:
     raise ImportError(
         "adk_store.migration needs Alembic; install it with: pip install 'adk-store[alembic]'"
     ) from error

@@ -106,6 +106,10 @@ def test_the_alembic_guide_upgrades_uses_downgrades_and_upgrades_again(
     else:
         provider: PostgresProvider = request.getfixturevalue("postgres")
         store_url = provider.new_database()
+    pinned = f"migration.up(version={adk_store.SCHEMA_VERSION})"
+    assert pinned in titled_block(GUIDE, "revision.py"), (
+        f"the guide's first revision must pin this release's schema version: {pinned}"
+    )
     follow_steps_2_to_4(tmp_path, template, app_url(store_url, template))
 
     run_block("upgrade.sh", tmp_path, template)
