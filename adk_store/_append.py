@@ -172,9 +172,6 @@ async def _find_out(
             except AdkStoreError:
                 raise
             except Exception as error:
-                import traceback
-
-                traceback.print_exc()
                 last_error = error
                 await anyio.sleep(delay)
                 delay = min(2 * delay, 1.0)
