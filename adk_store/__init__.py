@@ -19,6 +19,8 @@ from ._errors import (
     StoredEventError,
     StoreNotEmptyError,
 )
+from ._memory import MemoryService
+from ._memory_models import Memory, NewMemory
 from ._models import (
     Event,
     EventActions,
@@ -50,6 +52,9 @@ __all__ = [
     "ImportCounts",
     "InvalidArgumentError",
     "ListSessionsResponse",
+    "Memory",
+    "MemoryService",
+    "NewMemory",
     "OutcomeUnknownError",
     "SchemaVersionError",
     "Session",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The schema version this release of adk-store reads and writes."""
 
 metadata = sa.MetaData()
@@ -74,6 +74,45 @@ user_states = sa.Table(
     sa.Column("state", JsonText, nullable=False),
     sa.Column("update_time", sa.Double, nullable=False),
 )
+
+memories = sa.Table(
+    "adk_memories",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("app_name", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("id", sa.Text, nullable=False),
+    sa.Column("session_id", sa.Text, nullable=True),
+    sa.Column("event_id", sa.Text, nullable=True),
+    sa.Column("author", sa.Text, nullable=True),
+    sa.Column("timestamp", sa.Double, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("content", JsonText, nullable=True),
+    sa.Column("custom_metadata", JsonText, nullable=False),
+    sa.Column(
+        "search_text", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"), nullable=False
+    ),
+    sa.UniqueConstraint("app_name", "user_id", "id", name="uq_adk_memories_id"),
+    sa.Index("ix_adk_memories_session", "app_name", "user_id", "session_id"),
+)
+"""Memories (schema version 2): text an agent may recall, scoped to an app and a user, with
+its source (session, event, author, time). ``search_text`` is what the full-text index reads:
+on PostgreSQL a ``tsvector`` with a GIN index, on SQLite text that the FTS5 table
+``adk_memory_search`` indexes (kept up to date by triggers; it is not a Core table). Either
+way it holds the memory's scope token as one more word, so a search's own index lookup is
+confined to one app and user. ``seq`` is the row's stable number, the FTS5 rowid on SQLite."""
+sa.Index("ix_adk_memories_search", memories.c.search_text, postgresql_using="gin").ddl_if(
+    dialect="postgresql"
+)
+
+MEMORY_SEARCH_TABLE = "adk_memory_search"
+"""SQLite's FTS5 table over ``adk_memories.search_text``."""
+MEMORY_SEARCH_TABLES = frozenset(
+    [MEMORY_SEARCH_TABLE]
+    + [f"{MEMORY_SEARCH_TABLE}_{shadow}" for shadow in ("data", "idx", "docsize", "config")]
+)
+"""The FTS5 table and the shadow tables SQLite keeps for it: adk-store's, not in
+:data:`metadata`."""
 
 schema_versions = sa.Table(
     "adk_schema_versions",

@@ -41,15 +41,16 @@ import sqlalchemy as sa
 
 from . import _migrations
 from ._errors import InvalidArgumentError
-from ._schema import SCHEMA_VERSION, metadata
+from ._schema import MEMORY_SEARCH_TABLES, SCHEMA_VERSION, metadata
 from ._statements import Statements
 from ._validate import check_schema_name
 from .dialects import Dialect, PostgresDialect, SqliteDialect, SqliteOptions
 
 __all__ = ["combine_include_object", "down", "include_object", "up"]
 
-TABLE_NAMES = frozenset(table.name for table in metadata.tables.values())
-"""The tables adk-store owns (their indexes and constraints go with them)."""
+TABLE_NAMES = frozenset(table.name for table in metadata.tables.values()) | MEMORY_SEARCH_TABLES
+"""The tables adk-store owns (their indexes and constraints go with them), SQLite's
+full-text tables of memories included."""
 
 IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
 """The signature of Alembic's ``include_object`` hook."""

@@ -16,11 +16,14 @@ import sqlalchemy as sa
 import adk_store
 from adk_store import SchemaVersionError, _migrations
 from adk_store._migrations import migration_files, split_statements
+from adk_store._schema import MEMORY_SEARCH_TABLE
 from adk_store._statements import Statements
 
 from ._db import raw_fetch
 
 ROOT = Path(__file__).resolve().parent.parent
+ALL_VERSIONS = [(version,) for version in range(1, adk_store.SCHEMA_VERSION + 1)]
+VERSIONS = "SELECT version FROM adk_schema_versions ORDER BY version"
 
 
 async def test_create_schema_is_idempotent_and_records_the_version(db_url: str) -> None:
@@ -28,8 +31,8 @@ async def test_create_schema_is_idempotent_and_records_the_version(db_url: str) 
     await adk_store.create_schema(db_url)
     await adk_store.create_schema(db_url)
     assert await adk_store.schema_version(db_url) == adk_store.SCHEMA_VERSION
-    rows = await raw_fetch(db_url, "SELECT version FROM adk_schema_versions")
-    assert rows == [(adk_store.SCHEMA_VERSION,)]
+    rows = await raw_fetch(db_url, "SELECT version FROM adk_schema_versions ORDER BY version")
+    assert rows == ALL_VERSIONS
 
 
 async def test_create_schema_accepts_the_applications_database(db_url: str) -> None:
@@ -65,7 +68,7 @@ async def test_concurrent_create_schema_applies_the_migration_once(db_url: str) 
     async with anyio.create_task_group() as group:
         for _ in range(3):
             group.start_soon(create_in_a_process)
-    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, VERSIONS) == ALL_VERSIONS
 
 
 async def test_an_empty_database_gets_the_schema_on_first_use(db_url: str) -> None:
@@ -75,7 +78,7 @@ async def test_an_empty_database_gets_the_schema_on_first_use(db_url: str) -> No
         assert await service.get_session(app_name="a", user_id="u", session_id=created.id)
     finally:
         await service.close()
-    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, VERSIONS) == ALL_VERSIONS
 
 
 async def test_an_older_schema_is_never_upgraded_silently(
@@ -88,7 +91,7 @@ async def test_an_older_schema_is_never_upgraded_silently(
             pass
     with pytest.raises(SchemaVersionError, match="create_schema=True"):
         await adk_store.SessionService(db_url).create_session(app_name="a", user_id="u")
-    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await raw_fetch(db_url, VERSIONS) == ALL_VERSIONS
     assert await raw_fetch(db_url, "SELECT count(*) FROM adk_sessions") == [(0,)]
 
 
@@ -112,7 +115,7 @@ async def _describe(url: str) -> dict[str, Any]:
         inspector = sa.inspect(connection)
         found: dict[str, Any] = {}
         for table in sorted(inspector.get_table_names()):
-            if not table.startswith("adk_"):
+            if not table.startswith("adk_") or table.startswith(MEMORY_SEARCH_TABLE):
                 continue
             found[table] = {
                 "columns": [

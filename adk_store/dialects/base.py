@@ -14,6 +14,7 @@ from sqlalchemy.engine import Dialect as SqlalchemyDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._runtime import Connection, PoolLayout
+from .fulltext import MemoryIndex
 
 
 class Dialect:
@@ -32,6 +33,8 @@ class Dialect:
     connection's default."""
     table_exists: str
     """A query with parameter ``:name`` that returns a row when that table exists."""
+    memory_index: MemoryIndex
+    """How memories are indexed and searched with the database's full-text engine."""
 
     # -- SQL building ------------------------------------------------------------------------
 

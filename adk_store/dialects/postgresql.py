@@ -26,6 +26,7 @@ from .._schema import (
     user_states,
 )
 from .base import Dialect
+from .fulltext import TsvectorIndex
 
 NUL_ESCAPE = "\x01"
 """PostgreSQL cannot store NUL (U+0000) in TEXT or JSONB. adk-store stores NUL as U+0001 "0",
@@ -61,6 +62,7 @@ class PostgresDialect(Dialect):
     # adk-store holds defaults to READ COMMITTED (one-statement appends run in an implicit
     # transaction), and explicit write transactions say so too.
     begin_write = "BEGIN ISOLATION LEVEL READ COMMITTED"
+    memory_index = TsvectorIndex()
 
     def __init__(self, schema: str | None = None) -> None:
         self.sqlalchemy = PGDialect(paramstyle="named")  # type: ignore[no-untyped-call]

@@ -20,6 +20,7 @@ from .._locations import SqliteLocation
 from .._runtime import Connection, PoolLayout, run_to_completion
 from .._schema import events, session_key, sessions
 from .base import Dialect
+from .fulltext import Fts5Index
 
 APPEND_REFUSED = "adk-store: session missing or moved on"
 """What the ``adk_appends`` trigger raises when the session is not at the expected revision.
@@ -80,6 +81,7 @@ class SqliteDialect(Dialect):
     name = "sqlite"
     begin_write = "BEGIN IMMEDIATE"
     table_exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"
+    memory_index = Fts5Index()
 
     def __init__(
         self, options: SqliteOptions, *, in_memory: bool, path: str | None = None

@@ -1,0 +1,105 @@
+"""Schema version 2 (memories) on a filled version-1 database: several processes upgrade at
+once, every session stays, and memories work at once; going back to 1 drops only them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import adk_store
+from adk_store import MemoryService, NewMemory, _migrations
+from adk_store._migrations import migrations_root
+from adk_store._runtime import ConnectionPool
+
+from .._db import raw_fetch
+from ..operations._contents import fill_store
+
+ROOT = Path(__file__).resolve().parents[2]
+SESSION_TABLES = ("adk_sessions", "adk_events", "adk_app_states", "adk_user_states")
+
+
+def start_upgrade(url: str, target: int) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    worker = ROOT / "tests" / "_migrate_worker.py"
+    return subprocess.Popen(
+        [sys.executable, str(worker), url, str(migrations_root()), str(target)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+async def session_rows(url: str) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        table: sorted(await raw_fetch(url, f"SELECT * FROM {table}"), key=repr)
+        for table in SESSION_TABLES
+    }
+
+
+async def test_three_processes_upgrade_a_filled_version_1_store_to_memories(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = start_upgrade(db_url, 1)
+    assert first.communicate(timeout=120)[0].strip() == "0"
+    with monkeypatch.context() as version_1:
+        version_1.setattr(_migrations, "SCHEMA_VERSION", 1)
+        async with adk_store.SessionService(db_url) as service:
+            sessions = await fill_store(service, sessions_per_user=2, events_per_session=3)
+    before = await session_rows(db_url)
+
+    workers = [start_upgrade(db_url, 2) for _ in range(3)]
+    outcomes = [worker.communicate(timeout=120) for worker in workers]
+
+    for worker, (_, stderr) in zip(workers, outcomes, strict=True):
+        assert worker.returncode == 0, stderr
+    assert sorted(stdout.strip() for stdout, _ in outcomes) == ["1", "2", "2"]
+    versions = "SELECT version FROM adk_schema_versions ORDER BY version"
+    assert await raw_fetch(db_url, versions) == [(1,), (2,)]
+    assert await session_rows(db_url) == before
+    async with adk_store.SessionService(db_url) as service:
+        memory = MemoryService(service)
+        stored = await memory.add_session(sessions[0])
+        assert stored == len(sessions[0].events)
+        found = await memory.search(
+            app_name=sessions[0].app_name, user_id=sessions[0].user_id, query="héllo"
+        )
+        assert {m.session_id for m in found} == {sessions[0].id}
+
+
+async def test_going_back_to_version_1_drops_the_memories_and_keeps_the_sessions(
+    db_url: str,
+) -> None:
+    async with adk_store.SessionService(db_url, create_schema=True) as service:
+        await fill_store(service, sessions_per_user=1, events_per_session=2)
+        await MemoryService(service).add_memories(
+            app_name="tutor", user_id="ada", memories=[NewMemory(text="likes tides")]
+        )
+        dialect, statements = service._dialect, service._statements
+    before = await session_rows(db_url)
+    async with adk_store.SessionService(db_url) as service:
+
+        async def to_version_1(pool: ConnectionPool) -> int:
+            # Forced: a downgrade refuses while sessions exist; going to 1 keeps them.
+            async with pool.writer() as connection:
+                return await _migrations.downgrade(
+                    connection, dialect, statements, target=1, force=True
+                )
+
+        assert await service._connector.call("downgrade", to_version_1) == 2
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await session_rows(db_url) == before
+    leftovers = await raw_fetch(
+        db_url,
+        "SELECT name FROM sqlite_master WHERE name LIKE 'adk_memor%'"
+        if db_url.startswith("sqlite")
+        else "SELECT relname FROM pg_class WHERE relname LIKE 'adk_memor%'",
+    )
+    assert leftovers == []
