@@ -20,6 +20,7 @@ from ._adk_stores import (
     import_adk,
 )
 from ._errors import EventExistsError, SessionExistsError, SessionNotFoundError, StaleSessionError
+from ._memory import AdkMemoryService, memory_service_factory, register_memory_services
 from ._service import AdkSessionService, register_session_services, session_service_factory
 from ._uri import URI_SCHEME, URI_SCHEMES
 from ._validation import check_adk_events
@@ -29,6 +30,7 @@ _uri.hide_passwords_in_logs()
 __all__ = [
     "URI_SCHEME",
     "URI_SCHEMES",
+    "AdkMemoryService",
     "AdkSessionService",
     "EventExistsError",
     "RefusedPickleError",
@@ -41,6 +43,8 @@ __all__ = [
     "check_adk_events",
     "export_adk",
     "import_adk",
+    "memory_service_factory",
+    "register_memory_services",
     "register_session_services",
     "session_service_factory",
 ]

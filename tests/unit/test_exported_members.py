@@ -54,6 +54,7 @@ CORE_API = {
 ADK_API = {
     "URI_SCHEME",
     "URI_SCHEMES",
+    "AdkMemoryService",
     "AdkSessionService",
     "EventExistsError",
     "RefusedPickleError",
@@ -66,6 +67,8 @@ ADK_API = {
     "check_adk_events",
     "export_adk",
     "import_adk",
+    "memory_service_factory",
+    "register_memory_services",
     "register_session_services",
     "session_service_factory",
 }
