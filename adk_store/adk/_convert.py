@@ -281,13 +281,19 @@ def _problems(error: ValidationError) -> str:
     )
 
 
+_MICROSECOND = 1e-6
+
+
 def adk_update_time(session: Session) -> float:
     """google-adk's ``last_update_time``: the timestamp of the last event, or the creation
     time while there is none. (The core's own update time never goes back, so that lists
     paged by it skip nothing; an event with an earlier timestamp does not lower it.)"""
-    if session.last_event_time is not None:
-        return session.last_event_time
-    return session.last_update_time
+    last_event = session.last_event_time
+    if last_event is None or abs(session.last_update_time - last_event) < _MICROSECOND:
+        # The same instant to the microsecond, which is all google-adk's databases keep of
+        # an update time: the stored one is what google-adk itself read (an import keeps it).
+        return session.last_update_time
+    return last_event
 
 
 def session_from_core(session: Session, event_type: type[AdkEvent]) -> AdkSession:
