@@ -63,14 +63,16 @@ class PoolLayout:
 
 
 class _Outage:
-    """Says once, as a warning, that connections cannot be opened, and once that they can
-    again: a database that is down fails every call, and that is the calls' to report."""
+    """Says once, as a warning, that connections cannot be opened any more, and once that
+    they can again: a database that is down fails every call, and that is the calls' to
+    report. A database that never opened is not an outage: the failing call says so alone."""
 
     def __init__(self) -> None:
         self._since: float | None = None
+        self._opened = False
 
     def failed(self, error: BaseException) -> None:
-        if self._since is None:
+        if self._opened and self._since is None:
             self._since = time.monotonic()
             logger.warning(
                 "cannot open a database connection (%s: %s); calls fail until one opens",
@@ -79,6 +81,7 @@ class _Outage:
             )
 
     def ended(self) -> None:
+        self._opened = True
         if self._since is not None:
             logger.warning(
                 "a database connection opened again after %.1f s", time.monotonic() - self._since
