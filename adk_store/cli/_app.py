@@ -13,9 +13,18 @@ from types import ModuleType
 import click
 
 from .._errors import AdkStoreError
-from . import adk, backup, demo, prune, schema, sessions, transfer
+from . import adk, backup, demo, memory, prune, schema, sessions, transfer
 
-COMMAND_MODULES: tuple[ModuleType, ...] = (schema, sessions, transfer, adk, prune, backup, demo)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    schema,
+    sessions,
+    memory,
+    transfer,
+    adk,
+    prune,
+    backup,
+    demo,
+)
 """Every module whose ``COMMANDS`` the root group offers, in help order."""
 
 EXIT_USER_ERROR = 2

@@ -15,7 +15,7 @@ from ._run import adk_store_command, fetch_rows, filled_store, succeeded
 
 
 def test_init_creates_the_schema_then_status_reports_it(db_url: str, db_kind: str) -> None:
-    assert "created schema version 1" in succeeded("init", url=db_url)
+    assert f"created schema version {adk_store.SCHEMA_VERSION}" in succeeded("init", url=db_url)
     assert "nothing to do" in succeeded("init", url=db_url)
 
     status = json.loads(succeeded("status", "--json", url=db_url))
