@@ -40,7 +40,7 @@ def test_every_error_is_in_the_error_tree() -> None:
         and issubclass(getattr(adk_store, name), adk_store.AdkStoreError)
     }
     tree = page.split("```text", 1)[1].split("```", 1)[0]
-    assert set(re.findall(r"^(?:[├└]── )?(\w+Error)", tree, re.MULTILINE)) == errors
+    assert set(re.findall(r"^[ │]*(?:[├└]── )?(\w+Error)", tree, re.MULTILINE)) == errors
 
 
 def test_the_options_table_lists_every_option_with_its_default() -> None:
