@@ -114,7 +114,7 @@ def test_the_alembic_guide_upgrades_uses_downgrades_and_upgrades_again(
 
     run_block("upgrade.sh", tmp_path, template)
     assert anyio.run(adk_store.schema_version, store_url) == adk_store.SCHEMA_VERSION
-    assert use_the_store(tmp_path, store_url) == "1\n"
+    assert use_the_store(tmp_path, store_url) == f"{adk_store.SCHEMA_VERSION}\n"
     run_block("downgrade.sh", tmp_path, template)
     assert anyio.run(objects, store_url) == set()
     run_block("upgrade.sh", tmp_path, template)
