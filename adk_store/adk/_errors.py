@@ -1,18 +1,29 @@
 """adk-store's errors as google-adk's own types, so either ``except`` clause catches them.
 
 Each class here is both the adk-store error and the google-adk error that ADK's contract
-names for the same situation.
+names for the same situation. google-adk 1.x has no ``StaleSessionError``: its database
+service raises ``ValueError`` for a stale session, so on 1.x the adapter's
+``StaleSessionError`` is a ``ValueError`` (as 2.x's is too).
 """
 
 from __future__ import annotations
 
-from google.adk.errors import StaleSessionError as AdkStaleSessionError
+from typing import TYPE_CHECKING
+
 from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import (
     SessionNotFoundError as AdkSessionNotFoundError,
 )
 
 import adk_store
+
+if TYPE_CHECKING:
+    from google.adk.errors import StaleSessionError as AdkStaleSessionError
+else:
+    try:
+        from google.adk.errors import StaleSessionError as AdkStaleSessionError
+    except ImportError:  # google-adk 1.x
+        AdkStaleSessionError = ValueError
 
 
 class SessionExistsError(adk_store.SessionExistsError, AlreadyExistsError):
@@ -31,7 +42,8 @@ class EventExistsError(adk_store.EventExistsError, AlreadyExistsError):
 
 
 class StaleSessionError(adk_store.StaleSessionError, AdkStaleSessionError):
-    """The session changed in storage since it was loaded (google-adk's StaleSessionError).
+    """The session changed in storage since it was loaded (google-adk's StaleSessionError;
+    on google-adk 1.x, a ``ValueError``, which its ``DatabaseSessionService`` raises).
 
     The message starts with the sentence google-adk's own services use, which callers match
     on, and names the adapter's setting for appending anyway.

@@ -278,7 +278,7 @@ class AdkSessionService(BaseSessionService):
                 expected_revision,
                 stored_event,
             )
-        self._commit_event_to_session(session, event)
+        _commit_event_to_session(session, event)
         session.last_update_time = event.timestamp  # as google-adk's services report it
         remember_revision(session, core_session)
         return event
@@ -340,7 +340,7 @@ class AdkSessionService(BaseSessionService):
             *(held.id for held in session.events),
             event.id,
         ]:
-            self._commit_event_to_session(session, event)
+            _commit_event_to_session(session, event)
             session.last_update_time = event.timestamp
         else:
             temp_state = _temp_state(session)
@@ -358,6 +358,15 @@ class AdkSessionService(BaseSessionService):
         session.events.extend(
             event_from_core(missed, self._event_type) for missed in core_session.events[:-1]
         )
+
+
+def _commit_event_to_session(session: AdkSession, event: AdkEvent) -> None:
+    """Apply ``event``'s (already trimmed) state delta to ``session`` and add the event, as
+    google-adk's ``BaseSessionService.append_event`` does (2.x names this step; 1.x does it
+    inline)."""
+    if event.actions and event.actions.state_delta:
+        session.state.update(event.actions.state_delta)
+    session.events.append(event)
 
 
 def _temp_state(session: AdkSession) -> dict[str, Any]:

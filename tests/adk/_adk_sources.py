@@ -16,6 +16,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from google.adk.events import Event, EventActions
@@ -24,6 +25,8 @@ from google.adk.sessions import BaseSessionService, DatabaseSessionService
 from google.adk.sessions.sqlite_session_service import SqliteSessionService
 from google.adk.tools.tool_confirmation import ToolConfirmation
 from google.genai import types
+
+from ._google_adk import GOOGLE_ADK_2
 
 APPS = ("weather", "travel")
 USERS = ("alice", "bob", "carol")
@@ -211,7 +214,9 @@ def build_legacy_database(
             await connection.run_sync(LegacyBase.metadata.create_all)
         await engine.dispose()
         async with DatabaseSessionService(url) as service:
-            await service.prepare_tables()
+            # google-adk 1.x names it _prepare_tables.
+            prepare = getattr(service, "prepare_tables", None) or service._prepare_tables
+            await prepare()
             await _fill(service, sessions=sessions, events=events, seed=seed)
 
     asyncio.run(build())
@@ -227,9 +232,16 @@ def build_sqlite_service_file(
         try:
             await _fill(service, sessions=sessions, events=events, seed=seed)
         finally:
-            await service.close()
+            await close_adk_service(service)
 
     asyncio.run(build())
+
+
+async def close_adk_service(service: BaseSessionService) -> None:
+    """Close a google-adk service (1.x's ``SqliteSessionService`` has nothing to close)."""
+    close = getattr(service, "close", None)
+    if close is not None:
+        await close()
 
 
 def open_adk_service(kind: str, location: str) -> BaseSessionService:
@@ -254,10 +266,22 @@ async def view_sessions(service: BaseSessionService) -> dict[tuple[str, str, str
                 user_id=session.user_id,
                 id=session.id,
                 state=dict(session.state),
-                last_update_time=session.last_update_time,
-                events=[event.model_dump() for event in session.events],
+                last_update_time=_as_read(session.last_update_time),
+                events=[
+                    {**dumped, "timestamp": _as_read(dumped["timestamp"])}
+                    for dumped in (event.model_dump() for event in session.events)
+                ],
             )
     return views
+
+
+def _as_read(timestamp: float) -> float:
+    """A time as google-adk reads it back: exact on 2.x, which keeps each event's own
+    timestamp; to the microsecond on 1.x, which reads it from a DATETIME column (adk-store
+    keeps it exact: comparing at 1.x's precision is all a test under 1.x can do)."""
+    if GOOGLE_ADK_2:
+        return timestamp
+    return datetime.fromtimestamp(timestamp).timestamp()
 
 
 async def view_sessions_of(url: str) -> dict[tuple[str, str, str], SessionView]:
@@ -275,6 +299,6 @@ def adk_view(kind: str, location: str) -> dict[tuple[str, str, str], SessionView
         try:
             return await view_sessions(service)
         finally:
-            await service.close()
+            await close_adk_service(service)
 
     return asyncio.run(read())

@@ -9,7 +9,6 @@ from fastapi.openapi.models import APIKey, APIKeyIn
 from google.adk.auth.auth_credential import AuthCredential, AuthCredentialTypes
 from google.adk.auth.auth_tool import AuthConfig
 from google.adk.events import Event, EventActions
-from google.adk.events.event import NodeInfo
 from google.adk.events.event_actions import EventCompaction
 from google.adk.events.ui_widget import UiWidget
 from google.adk.models.cache_metadata import CacheMetadata
@@ -18,6 +17,8 @@ from google.genai import types
 
 import adk_store
 from adk_store.adk import AdkSessionService
+
+from ._google_adk import GOOGLE_ADK_2
 
 APP = "app"
 
@@ -105,7 +106,7 @@ EVENTS: dict[str, Event] = {
         branch="root.helper",
         actions=EventActions(
             transfer_to_agent="helper",
-            transfer_reason="needs a specialist",
+            **({"transfer_reason": "needs a specialist"} if GOOGLE_ADK_2 else {}),
             escalate=True,
             skip_summarization=True,
             artifact_delta={"report.pdf": 2},
@@ -134,20 +135,27 @@ EVENTS: dict[str, Event] = {
             )
         )
     ),
-    "rewind, agent state and workflow fields": model_event(
+    "rewind and agent state": model_event(
         actions=EventActions(
             rewind_before_invocation_id="inv-0",
             end_of_agent=True,
             agent_state={"step": 3},
-            route=["left", 2, True],
             render_ui_widgets=[UiWidget(id="w1", provider="mcp", payload={"a": 1})],
+        ),
+    ),
+}
+if GOOGLE_ADK_2:
+    from google.adk.events.event import NodeInfo
+
+    EVENTS["workflow fields (google-adk 2.x)"] = model_event(
+        actions=EventActions(
+            route=["left", 2, True],
             set_model_response={"answer": 42},
         ),
         output={"rows": [1, 2]},
         node_info=NodeInfo(path="wf/a@1", output_for=["wf"], message_as_output=True),
         isolation_scope="call-9",
-    ),
-}
+    )
 
 
 @pytest.mark.parametrize("name", list(EVENTS))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import databases
 import pytest
-from google.adk.errors import StaleSessionError as AdkStaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import (
     SessionNotFoundError as AdkSessionNotFoundError,
@@ -16,6 +15,8 @@ from google.genai import types
 
 import adk_store
 from adk_store.adk import AdkSessionService, session_service_factory
+
+from ._google_adk import AdkStaleSessionError
 
 APP = "app"
 
