@@ -290,15 +290,16 @@ async def _append_after_the_others(
     """The general append, in a transaction: it also reads back what a stale caller missed."""
     expected = append.expected_revision
     async with write_transaction(connection, dialect.begin_write):
-        revision = await connection.fetch_val(
-            statements.bump_session,
-            {
-                **append.key,
-                "session_delta": append.session_delta,
-                "update_time": append.timestamp,
-                "created": append.created,
-            },
-        )
+        bump_values = {
+            **append.key,
+            "session_delta": append.session_delta,
+            "update_time": append.timestamp,
+            "created": append.created,
+        }
+        *bump, read_revision = statements.bump_session
+        for statement in bump:
+            await connection.execute(statement, bump_values)
+        revision = await connection.fetch_val(read_revision, bump_values)
         if revision is None:
             raise SessionNotFoundError(*append.names)
         if revision != expected + 1 and not append.allow_stale:

@@ -23,13 +23,16 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from ._errors import AdkStoreError, InvalidArgumentError
 
 POSTGRES_PARAMETERS = frozenset({"ssl", "host", "unix_sock"})
 """The query parameters of a PostgreSQL URL that the connection honours (``databases``
 reads them); any other would be ignored silently when connecting, so it is refused."""
+
+MYSQL_PARAMETERS = frozenset({"ssl", "unix_socket"})
+"""The query parameters of a MySQL URL that ``databases`` passes on to asyncmy."""
 
 _PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _MEMORY = ":memory:"
@@ -72,7 +75,25 @@ class PostgresLocation:
                 )
 
 
-DatabaseLocation = SqliteLocation | PostgresLocation
+@dataclass(frozen=True)
+class MysqlLocation:
+    """A MariaDB or MySQL database, through asyncmy; ``url`` is the URL as given."""
+
+    url: str
+    parameters: tuple[tuple[str, str], ...]
+
+    def check_parameters(self) -> None:
+        """Refuse a parameter the connection would ignore (``charset``, ``password``, …)."""
+        for name, _ in self.parameters:
+            if name not in MYSQL_PARAMETERS:
+                known = ", ".join(sorted(MYSQL_PARAMETERS))
+                raise InvalidArgumentError(
+                    f"unknown MySQL URL parameter {name!r}: adk-store's connections "
+                    f"would ignore it (known: {known}; pool sizes are SessionService options)"
+                )
+
+
+DatabaseLocation = SqliteLocation | PostgresLocation | MysqlLocation
 
 
 def parse_location(url: str) -> DatabaseLocation:
@@ -90,12 +111,45 @@ def parse_location(url: str) -> DatabaseLocation:
                 "a PostgreSQL URL has no '#' part: percent-encode it (%23) in the password"
             )
         return PostgresLocation(url, tuple(parse_qsl(parts.query, keep_blank_values=True)))
+    if family in {"mysql", "mariadb"} and separator:
+        return _mysql_location(url, scheme)
     if family == "sqlite" and separator:
         return SqliteLocation(_sqlite_path(url, rest))
     raise AdkStoreError(
         f"unsupported database URL scheme {scheme!r}: use sqlite+aiosqlite:///path.db "
-        "or postgresql+asyncpg://user@host/dbname"
+        "or postgresql+asyncpg://user@host/dbname or mysql+asyncmy://user@host/dbname"
     )
+
+
+def _mysql_location(url: str, scheme: str) -> MysqlLocation:
+    if scheme.lower() != "mysql+asyncmy":
+        raise InvalidArgumentError(
+            f"{scheme!r}: adk-store reaches MariaDB and MySQL through asyncmy; write the URL "
+            "as mysql+asyncmy://user@host/dbname (pip install 'adk-store[mysql]')"
+        )
+    parts = urlsplit(url)
+    if parts.fragment or url.endswith("#"):
+        raise InvalidArgumentError(
+            "a MySQL URL has no '#' part: percent-encode it (%23) in the password"
+        )
+    if not parts.path.strip("/"):
+        raise InvalidArgumentError(
+            f"{_hidden_password(url)!r} names no database: mysql+asyncmy://user@host/dbname"
+        )
+    return MysqlLocation(url, tuple(parse_qsl(parts.query, keep_blank_values=True)))
+
+
+def _hidden_password(url: str) -> str:
+    """``url`` with the password of its user part, if any, as ``***``.
+
+    >>> _hidden_password("mysql+asyncmy://app:secret@db/app")
+    'mysql+asyncmy://app:***@db/app'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    credentials, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{credentials.partition(':')[0]}:***@{host}"))
 
 
 def sqlite_read_only_uri(file: Path) -> str:

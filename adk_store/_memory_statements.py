@@ -32,23 +32,25 @@ class MemoryStatements:
         index = dialect.memory_index
         json_param = dialect.json_param
 
-        insert = dialect.insert(memories).values(
-            app_name=sa.bindparam("app_name"),
-            user_id=sa.bindparam("user_id"),
-            id=sa.bindparam("id"),
-            session_id=sa.bindparam("session_id"),
-            event_id=sa.bindparam("event_id"),
-            author=sa.bindparam("author"),
-            timestamp=sa.bindparam("timestamp"),
-            text=sa.bindparam("text"),
-            content=json_param("content"),
-            custom_metadata=json_param("custom_metadata"),
-            search_text=index.indexed_value(),
-        )
         self.insert_memory = self._sql(
-            insert.on_conflict_do_nothing(
-                index_elements=[memories.c.app_name, memories.c.user_id, memories.c.id]
-            ).returning(memories.c.id)
+            dialect.insert_unless_exists(
+                memories,
+                {
+                    "app_name": sa.bindparam("app_name"),
+                    "user_id": sa.bindparam("user_id"),
+                    "id": sa.bindparam("id"),
+                    "session_id": sa.bindparam("session_id"),
+                    "event_id": sa.bindparam("event_id"),
+                    "author": sa.bindparam("author"),
+                    "timestamp": sa.bindparam("timestamp"),
+                    "text": sa.bindparam("text"),
+                    "content": json_param("content"),
+                    "custom_metadata": json_param("custom_metadata"),
+                    "search_text": index.indexed_value(),
+                },
+                [memories.c.app_name, memories.c.user_id, memories.c.id],
+                memories.c.id,
+            )
         )
         """Store a memory unless one with its id exists; returns its id when stored."""
         self.select_memory_ids = self._sql(sa.select(memories.c.id).where(_of_session()))

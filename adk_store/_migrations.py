@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +32,7 @@ else:
     from importlib.abc import Traversable
 
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_WITH_BODY = re.compile(r"\s*CREATE\s+(OR\s+REPLACE\s+)?(TRIGGER|PROCEDURE|FUNCTION)\b", re.I)
 
 UPGRADE_HINT = "adk-store migrate DATABASE_URL"
 
@@ -102,8 +105,10 @@ def downgrade_steps(
 def split_statements(sql: str) -> list[str]:
     """The statements of a migration file.
 
-    Each ends with ``;`` at the end of a line, except that a ``CREATE TRIGGER`` runs to its
-    ``END;`` line (its body holds statements of its own). ``--`` comment lines are dropped.
+    Each ends with ``;`` at the end of a line, except that a ``CREATE TRIGGER``, ``CREATE
+    [OR REPLACE] PROCEDURE`` or ``FUNCTION`` runs to the ``END;`` that starts a line (its
+    body holds statements of its own, and blocks ending in indented ``END;`` lines).
+    ``--`` comment lines are dropped.
     """
     statements: list[str] = []
     current: list[str] = []
@@ -111,8 +116,8 @@ def split_statements(sql: str) -> list[str]:
         if line.lstrip().startswith("--") or not (current or line.strip()):
             continue
         current.append(line)
-        in_trigger = current[0].lstrip().upper().startswith("CREATE TRIGGER")
-        ended = line.strip().upper() == "END;" if in_trigger else line.rstrip().endswith(";")
+        in_trigger = bool(_WITH_BODY.match(current[0]))
+        ended = line.rstrip().upper() == "END;" if in_trigger else line.rstrip().endswith(";")
         if ended:
             statements.append("\n".join(current).strip()[: -1 if not in_trigger else None])
             current = []
@@ -164,9 +169,7 @@ async def upgrade(
     With ``upgrade_older=False`` only an empty database is set up: an older schema (perhaps
     created by another process meanwhile) raises :class:`SchemaVersionError`.
     """
-    async with write_transaction(connection, dialect.begin_write):
-        if dialect.schema_lock is not None:
-            await connection.execute(dialect.schema_lock)
+    async with schema_locked(connection, dialect):
         await dialect.prepare_migrations(connection)
         found = await stored_version(connection, dialect, statements)
         refuse_newer(found, target)
@@ -195,9 +198,7 @@ async def downgrade(
     """Take the schema back to ``target`` (0: no adk-store table left); return the version
     found before. Unless ``force``, a store holding sessions raises
     :class:`StoreNotEmptyError` and nothing changes."""
-    async with write_transaction(connection, dialect.begin_write):
-        if dialect.schema_lock is not None:
-            await connection.execute(dialect.schema_lock)
+    async with schema_locked(connection, dialect):
         found = await stored_version(connection, dialect, statements)
         if found <= target:
             return found
@@ -213,6 +214,25 @@ async def downgrade(
             for statement in step:
                 await connection.execute(statement)
         return found
+
+
+@asynccontextmanager
+async def schema_locked(connection: Connection, dialect: Dialect) -> AsyncIterator[None]:
+    """A write transaction holding the dialect's schema lock.
+
+    Where DDL commits on its own (MariaDB), the transaction holds only the version row: each
+    migration's DDL is written to be run again (``IF NOT EXISTS``, ``OR REPLACE``) and its
+    version row is written last, so one cut short is completed by the next run, under a
+    lock of the connection (``GET_LOCK``) released here.
+    """
+    try:
+        async with write_transaction(connection, dialect.begin_write):
+            if dialect.schema_lock is not None:
+                await connection.execute(dialect.schema_lock)
+            yield
+    finally:
+        if dialect.schema_unlock is not None:
+            await connection.execute(dialect.schema_unlock)
 
 
 def _older_schema(found: int) -> SchemaVersionError:

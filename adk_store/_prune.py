@@ -8,7 +8,7 @@ session appended to since its batch was chosen is kept.
 
 from __future__ import annotations
 
-import math
+import sys
 from typing import Any
 
 from ._codec import session_key_from_row
@@ -43,7 +43,8 @@ async def prunable_page(
     page_size: int,
 ) -> list[SessionKey]:
     """The prunable sessions after ``after`` (oldest first), for a dry run."""
-    start = after or SessionKey("", "", "", -math.inf)
+    # The lowest finite time, not -inf: MariaDB takes no infinite value.
+    start = after or SessionKey("", "", "", -sys.float_info.max)
     values: dict[str, Any] = {
         "updated_before": updated_before,
         "limit": page_size,

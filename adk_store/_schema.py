@@ -8,21 +8,33 @@ bit for bit on both databases. JSON is ``JSONB`` on PostgreSQL and JSON text on 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import mysql, postgresql
 
 SCHEMA_VERSION = 2
 """The schema version this release of adk-store reads and writes."""
 
 metadata = sa.MetaData()
 
-JsonText = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
+MAX_KEY_CHARS = 255
+"""Characters of a key column on MariaDB (``VARCHAR``; on the others ``TEXT``): ids are
+checked against this bound before they are stored (``_validate``)."""
+
+Id = sa.Text().with_variant(mysql.VARCHAR(MAX_KEY_CHARS, collation="utf8mb4_nopad_bin"), "mysql")
+"""An id: exact text on every database (on MariaDB compared code point by code point,
+trailing spaces included, which the default collations ignore)."""
+LongText = sa.Text().with_variant(mysql.LONGTEXT(collation="utf8mb4_bin"), "mysql")
+JsonText = (
+    sa.Text()
+    .with_variant(postgresql.JSONB(), "postgresql")
+    .with_variant(mysql.LONGTEXT(collation="utf8mb4_bin"), "mysql")
+)
 
 sessions = sa.Table(
     "adk_sessions",
     metadata,
-    sa.Column("app_name", sa.Text, primary_key=True),
-    sa.Column("user_id", sa.Text, primary_key=True),
-    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("app_name", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("state", JsonText, nullable=False),
     sa.Column("revision", sa.BigInteger, nullable=False),
     sa.Column("create_time", sa.Double, nullable=False),
@@ -34,17 +46,17 @@ sessions = sa.Table(
 events = sa.Table(
     "adk_events",
     metadata,
-    sa.Column("app_name", sa.Text, primary_key=True),
-    sa.Column("user_id", sa.Text, primary_key=True),
-    sa.Column("session_id", sa.Text, primary_key=True),
+    sa.Column("app_name", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
+    sa.Column("session_id", Id, primary_key=True),
     sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("invocation_id", sa.Text, nullable=False),
-    sa.Column("author", sa.Text, nullable=False),
-    sa.Column("branch", sa.Text, nullable=True),
+    sa.Column("id", Id, nullable=False),
+    sa.Column("invocation_id", LongText, nullable=False),
+    sa.Column("author", LongText, nullable=False),
+    sa.Column("branch", LongText, nullable=True),
     sa.Column("timestamp", sa.Double, nullable=False),
-    sa.Column("error_code", sa.Text, nullable=True),
-    sa.Column("error_message", sa.Text, nullable=True),
+    sa.Column("error_code", LongText, nullable=True),
+    sa.Column("error_message", LongText, nullable=True),
     sa.Column("content", JsonText, nullable=True),
     sa.Column("actions", JsonText, nullable=False),
     sa.Column("extra_fields", JsonText, nullable=False),
@@ -54,14 +66,17 @@ events = sa.Table(
         name="fk_adk_events_session",
         ondelete="CASCADE",
     ),
-    sa.UniqueConstraint("app_name", "user_id", "session_id", "id", name="uq_adk_events_id"),
+    sa.UniqueConstraint("app_name", "user_id", "session_id", "id", name="uq_adk_events_id").ddl_if(
+        # MariaDB's is the unique index below. A tuple of names is documented, not typed.
+        dialect=("sqlite", "postgresql")  # type: ignore[arg-type]
+    ),
     sa.Index("ix_adk_events_timestamp", "app_name", "user_id", "session_id", "timestamp"),
 )
 
 app_states = sa.Table(
     "adk_app_states",
     metadata,
-    sa.Column("app_name", sa.Text, primary_key=True),
+    sa.Column("app_name", Id, primary_key=True),
     sa.Column("state", JsonText, nullable=False),
     sa.Column("update_time", sa.Double, nullable=False),
 )
@@ -69,8 +84,8 @@ app_states = sa.Table(
 user_states = sa.Table(
     "adk_user_states",
     metadata,
-    sa.Column("app_name", sa.Text, primary_key=True),
-    sa.Column("user_id", sa.Text, primary_key=True),
+    sa.Column("app_name", Id, primary_key=True),
+    sa.Column("user_id", Id, primary_key=True),
     sa.Column("state", JsonText, nullable=False),
     sa.Column("update_time", sa.Double, nullable=False),
 )
@@ -79,18 +94,20 @@ memories = sa.Table(
     "adk_memories",
     metadata,
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
-    sa.Column("app_name", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("session_id", sa.Text, nullable=True),
-    sa.Column("event_id", sa.Text, nullable=True),
-    sa.Column("author", sa.Text, nullable=True),
+    sa.Column("app_name", Id, nullable=False),
+    sa.Column("user_id", Id, nullable=False),
+    sa.Column("id", Id, nullable=False),
+    sa.Column("session_id", Id, nullable=True),
+    sa.Column("event_id", Id, nullable=True),
+    sa.Column("author", LongText, nullable=True),
     sa.Column("timestamp", sa.Double, nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text", LongText, nullable=False),
     sa.Column("content", JsonText, nullable=True),
     sa.Column("custom_metadata", JsonText, nullable=False),
     sa.Column(
-        "search_text", sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql"), nullable=False
+        "search_text",
+        LongText.with_variant(postgresql.TSVECTOR(), "postgresql"),
+        nullable=False,
     ),
     sa.UniqueConstraint("app_name", "user_id", "id", name="uq_adk_memories_id"),
     sa.Index("ix_adk_memories_session", "app_name", "user_id", "session_id"),
@@ -101,8 +118,21 @@ on PostgreSQL a ``tsvector`` with a GIN index, on SQLite text that the FTS5 tabl
 ``adk_memory_search`` indexes (kept up to date by triggers; it is not a Core table). Either
 way it holds the memory's scope token as one more word, so a search's own index lookup is
 confined to one app and user. ``seq`` is the row's stable number, the FTS5 rowid on SQLite."""
+# Four ids are longer than InnoDB's longest index key: MariaDB keeps them unique by a hash.
+sa.Index(
+    "uq_adk_events_id",
+    events.c.app_name,
+    events.c.user_id,
+    events.c.session_id,
+    events.c.id,
+    unique=True,
+    mysql_using="hash",
+).ddl_if(dialect="mysql")
 sa.Index("ix_adk_memories_search", memories.c.search_text, postgresql_using="gin").ddl_if(
     dialect="postgresql"
+)
+sa.Index("ix_adk_memories_fulltext", memories.c.search_text, mysql_prefix="FULLTEXT").ddl_if(
+    dialect="mysql"
 )
 
 MEMORY_SEARCH_TABLE = "adk_memory_search"

@@ -154,18 +154,22 @@ class Statements:
         self.select_revision = self._sql(
             sa.select(sessions.c.revision, sessions.c.create_time).where(session_key(sessions))
         )
-        self.bump_session = self._sql(
-            sa.update(sessions)
-            .where(session_key(sessions), same_incarnation())
-            .values(
-                state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
-                revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=dialect.later_of(
-                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
-                ),
+        self.bump_session = tuple(
+            self._sql(statement)
+            for statement in dialect.bump_session(
+                sa.update(sessions)
+                .where(session_key(sessions), same_incarnation())
+                .values(
+                    state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
+                    revision=sessions.c.revision + sa.literal_column("1"),
+                    update_time=dialect.later_of(
+                        sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
+                    ),
+                )
             )
-            .returning(sessions.c.revision)
         )
+        """Bump a session's revision and merge its delta; run in order in a transaction, the
+        last statement returns the new revision (see ``Dialect.bump_session``)."""
 
         self.upsert_app_state = self._upsert_state(app_states, app_name=sa.bindparam("app_name"))
         self.upsert_user_state = self._upsert_state(
@@ -265,17 +269,13 @@ class Statements:
         return self.select_events_after if after_timestamp else self.select_events
 
     def _upsert_state(self, table: sa.Table, **key: Any) -> str:
-        insert = self._dialect.insert(table).values(
-            **key,
-            state=self._dialect.json_param("state_delta"),
-            update_time=sa.bindparam("now"),
-        )
         return self._sql(
-            insert.on_conflict_do_update(
-                index_elements=list(key),
-                set_={
-                    "state": self._dialect.merge_json(table.c.state, insert.excluded.state),
-                    "update_time": insert.excluded.update_time,
+            self._dialect.merge_state_upsert(
+                table,
+                {
+                    **key,
+                    "state": self._dialect.json_param("state_delta"),
+                    "update_time": sa.bindparam("now"),
                 },
             )
         )

@@ -77,23 +77,7 @@ class StoreStatements:
             conditions = [prunable]
             if by_app:
                 conditions.append(sessions.c.app_name == sa.bindparam("app_name"))
-            batch = (
-                sa.select(sessions.c.app_name, sessions.c.user_id, sessions.c.id)
-                .where(*conditions)
-                .order_by(sessions.c.update_time)
-                .limit(_LIMIT)
-                .offset(_NO_OFFSET)
-            )
-            # update_time is checked again as each row is deleted: a session appended to
-            # since the batch was chosen is kept.
-            self.prune_batch[by_app] = self._sql(
-                sa.delete(sessions)
-                .where(
-                    sa.tuple_(sessions.c.app_name, sessions.c.user_id, sessions.c.id).in_(batch),
-                    prunable,
-                )
-                .returning(*key_and_time)
-            )
+            self.prune_batch[by_app] = self._sql(dialect.prune_batch(conditions, key_and_time))
             self.prunable_page[by_app] = self._sql(
                 sa.select(*key_and_time)
                 .where(

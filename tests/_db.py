@@ -1,4 +1,5 @@
-"""Reading and writing a test database directly, with the plain drivers (sqlite3, asyncpg).
+"""Reading and writing a test database directly, with the plain drivers (sqlite3, asyncpg,
+asyncmy).
 
 These helpers never go through the code under test, so they show what the database really
 holds. They run in a worker thread, so they work the same under asyncio and trio.
@@ -23,6 +24,17 @@ def is_sqlite(db_url: str) -> bool:
     return db_url.startswith("sqlite")
 
 
+def is_mysql(db_url: str) -> bool:
+    return db_url.startswith("mysql")
+
+
+def placeholder(db_url: str, number: int = 1) -> str:
+    """The plain driver's placeholder for the ``number``-th argument."""
+    if is_sqlite(db_url):
+        return "?"
+    return "%s" if is_mysql(db_url) else f"${number}"
+
+
 def sqlite_path(db_url: str) -> str:
     return db_url.split(":///", 1)[1]
 
@@ -38,7 +50,7 @@ def database_name(db_url: str) -> str:
 
 async def raw_fetch(db_url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Rows of one query run with the plain driver (``?`` placeholders on SQLite, ``$n`` on
-    PostgreSQL)."""
+    PostgreSQL, ``%s`` on MariaDB: see :func:`placeholder`)."""
     return await anyio.to_thread.run_sync(_raw_fetch, db_url, sql, args)
 
 
@@ -56,13 +68,50 @@ async def dump(db_url: str) -> Dump:
     """Every row of adk-store's four tables, sorted, JSON as text."""
     result: Dump = {}
     for table in TABLES:
-        whole_row = "*" if is_sqlite(db_url) else "t::text"
+        whole_row = "t::text" if db_url.startswith("postgresql") else "*"
         rows = await raw_fetch(db_url, f"SELECT {whole_row} FROM {table} AS t")
         result[table] = sorted(rows, key=repr)
     return result
 
 
+def _mysql_connect(db_url: str) -> Any:
+    import asyncmy
+
+    parts = urlsplit(db_url)
+    return asyncmy.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username,
+        password=parts.password or "",
+        database=database_name(db_url),
+        autocommit=True,
+    )
+
+
+def _mysql_run(db_url: str, steps: list[tuple[str, Any]], *, many: bool = False) -> list[Any]:
+    """Run ``(sql, args)`` steps on one autocommit connection; the last one's rows."""
+
+    async def run() -> list[Any]:
+        connection = await _mysql_connect(db_url)
+        rows: list[Any] = []
+        try:
+            async with connection.cursor() as cursor:
+                for sql, args in steps:
+                    if many:
+                        await cursor.executemany(sql, args)
+                    else:
+                        await cursor.execute(sql, args or None)
+                    rows = [tuple(row) for row in await cursor.fetchall() or ()]
+        finally:
+            connection.close()
+        return rows
+
+    return asyncio.run(run())
+
+
 def _raw_fetch(db_url: str, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    if is_mysql(db_url):
+        return _mysql_run(db_url, [(sql, args)])
     if is_sqlite(db_url):
         with _sqlite(db_url) as connection:
             return [tuple(row) for row in connection.execute(sql, args).fetchall()]
@@ -80,6 +129,9 @@ def _raw_fetch(db_url: str, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, 
 
 
 def _raw_script(db_url: str, statements: list[str]) -> None:
+    if is_mysql(db_url):
+        _mysql_run(db_url, [(statement, None) for statement in statements])
+        return
     if is_sqlite(db_url):
         with _sqlite(db_url) as connection:
             for statement in statements:
@@ -100,6 +152,9 @@ def _raw_script(db_url: str, statements: list[str]) -> None:
 
 
 def _raw_executemany(db_url: str, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    if is_mysql(db_url):
+        _mysql_run(db_url, [(sql, rows)], many=True)
+        return
     if is_sqlite(db_url):
         with _sqlite(db_url) as connection:
             connection.execute("BEGIN IMMEDIATE")

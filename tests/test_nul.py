@@ -13,7 +13,7 @@ import pytest
 import adk_store
 from adk_store import Event, EventActions, InvalidArgumentError
 
-from ._db import dump, is_sqlite, raw_fetch
+from ._db import dump, raw_fetch
 
 APP = "app"
 NUL_TEXT = "bin\x00ary \x01 tail\x00"
@@ -118,7 +118,7 @@ async def test_the_stored_encoding_is_the_documented_one(
         db_url, "SELECT author, content FROM adk_events WHERE session_id = 's'"
     )
     ((state,),) = await raw_fetch(db_url, "SELECT state FROM adk_sessions WHERE id = 's'")
-    if is_sqlite(db_url):
+    if service.dialect_name != "postgresql":  # PostgreSQL alone cannot store NUL
         assert author == "a\x00b\x01c"
         assert json.loads(state) == {"k\x00": "v\x01"}
     else:

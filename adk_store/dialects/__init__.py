@@ -10,17 +10,26 @@ migrations under ``migrations/<name>/``, and recognise its URL in :func:`dialect
 from __future__ import annotations
 
 from .._errors import InvalidArgumentError
-from .._locations import PostgresLocation, parse_location
+from .._locations import MysqlLocation, PostgresLocation, parse_location
 from .._validate import check_schema_name
 from .base import Dialect
+from .mysql import MysqlDialect
 from .postgresql import PostgresDialect
 from .sqlite import SqliteDialect, SqliteOptions, sqlite_dialect
 
-__all__ = ["Dialect", "PostgresDialect", "SqliteDialect", "SqliteOptions", "dialect_for"]
+__all__ = [
+    "Dialect",
+    "MysqlDialect",
+    "PostgresDialect",
+    "SqliteDialect",
+    "SqliteOptions",
+    "dialect_for",
+]
 
 
 def dialect_for(url: str, sqlite_options: SqliteOptions, *, schema: str | None = None) -> Dialect:
-    """The dialect of a ``databases`` URL (``sqlite+aiosqlite://…``, ``postgresql://…``), with
+    """The dialect of a ``databases`` URL (``sqlite+aiosqlite://…``, ``postgresql://…``,
+    ``mysql+asyncmy://…``), with
     adk-store's tables in ``schema`` (PostgreSQL only). The URL is read by
     :func:`~adk_store._locations.parse_location`, which refuses one naming a file ambiguously
     or carrying a parameter the connection would ignore."""
@@ -30,9 +39,17 @@ def dialect_for(url: str, sqlite_options: SqliteOptions, *, schema: str | None =
     if isinstance(location, PostgresLocation):
         location.check_parameters()
         return PostgresDialect(schema)
+    database = (
+        "MariaDB's schemas are databases"
+        if isinstance(location, MysqlLocation)
+        else ("SQLite has none")
+    )
     if schema is not None:
         raise InvalidArgumentError(
-            f"schema={schema!r} places the tables in a PostgreSQL schema; SQLite has none "
-            "(use a database file of their own instead)"
+            f"schema={schema!r} places the tables in a PostgreSQL schema; {database} "
+            "(use a database of their own instead)"
         )
+    if isinstance(location, MysqlLocation):
+        location.check_parameters()
+        return MysqlDialect()
     return sqlite_dialect(location, sqlite_options)

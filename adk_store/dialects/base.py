@@ -14,7 +14,25 @@ from sqlalchemy.engine import Dialect as SqlalchemyDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._runtime import Connection, PoolLayout
+from .._schema import EVENT_COLUMNS, sessions
 from .fulltext import MemoryIndex
+
+UpsertValues = dict[str, ColumnElement[Any]]
+"""A row's values by column name, as statement expressions (bound parameters)."""
+
+APPEND_VALUES = (
+    "app_name",
+    "user_id",
+    "session_id",
+    "expected",
+    "created",
+    *(name for name in EVENT_COLUMNS if name != "seq"),
+    "update_time",
+    "session_delta",
+    "app_state_delta",
+    "user_state_delta",
+)
+"""The values an append binds, in the order a database's stored append takes them."""
 
 
 class Dialect:
@@ -28,6 +46,8 @@ class Dialect:
     """Compiles our Core statements (named parameters, for ``databases``)."""
     schema_lock: str | None = None
     """Serialises schema creation across processes (inside the write transaction)."""
+    schema_unlock: str | None = None
+    """Releases :attr:`schema_lock` when the transaction does not (a session-level lock)."""
     schema: str | None = None
     """The database schema (namespace) holding adk-store's tables; ``None`` for the
     connection's default."""
@@ -59,6 +79,60 @@ class Dialect:
     def insert(self, table: sa.Table) -> Any:
         """An INSERT that supports ``on_conflict_do_update``."""
         raise NotImplementedError
+
+    def merge_state_upsert(self, table: sa.Table, values: UpsertValues) -> sa.ClauseElement:
+        """Insert ``values`` into ``table`` (a state table); if its key exists, merge the
+        row's ``state`` with the new one (:meth:`merge_json`) and set its ``update_time``."""
+        insert = self.insert(table).values(values)
+        return insert.on_conflict_do_update(  # type: ignore[no-any-return]
+            index_elements=[column.name for column in table.primary_key.columns],
+            set_={
+                "state": self.merge_json(table.c.state, insert.excluded.state),
+                "update_time": insert.excluded.update_time,
+            },
+        )
+
+    def insert_unless_exists(
+        self,
+        table: sa.Table,
+        values: dict[str, Any],
+        key: list[sa.Column[Any]],
+        returning: sa.Column[Any],
+    ) -> sa.ClauseElement:
+        """Insert ``values`` unless a row with the same ``key`` exists; returns
+        ``returning`` of the row when it was inserted, nothing otherwise."""
+        insert = self.insert(table).values(values)
+        return insert.on_conflict_do_nothing(  # type: ignore[no-any-return]
+            index_elements=key
+        ).returning(returning)
+
+    def bump_session(self, update: sa.Update) -> tuple[sa.ClauseElement, ...]:
+        """The statements that run ``update`` (of one session row) and then return the row's
+        new revision, run in order in one transaction (no row: nothing was updated)."""
+        return (update.returning(sessions.c.revision),)
+
+    def prune_batch(
+        self,
+        conditions: list[ColumnElement[bool]],
+        returning: tuple[sa.Column[Any], ...],
+    ) -> sa.ClauseElement:
+        """Delete at most ``:limit`` sessions meeting ``conditions``, least recently updated
+        first, and return ``returning`` of each."""
+        key = (sessions.c.app_name, sessions.c.user_id, sessions.c.id)
+        batch = (
+            sa.select(*key)
+            .where(*conditions)
+            .order_by(sessions.c.update_time)
+            .limit(sa.bindparam("limit"))
+            .offset(sa.literal_column("0"))
+        )
+        # The conditions are checked again as each row is deleted: a session appended to
+        # since the batch was chosen is kept.
+        return (
+            sa.delete(sessions)
+            .where(sa.tuple_(*key).in_(batch), *conditions)
+            .returning(*returning)
+        )
 
     def later_of(self, column: Any, value: ColumnElement[Any]) -> ColumnElement[Any]:
         """The greater of ``column`` and ``value``: a session's update time never goes back."""
@@ -157,8 +231,7 @@ class Dialect:
     ) -> None:
         """Run one compiled INSERT for every row of ``rows`` (imports), in as few round
         trips as the driver allows."""
-        for row in rows:
-            await connection.execute(statement, row)
+        await connection.executemany(statement, rows)
 
     # -- connections -------------------------------------------------------------------------
 

@@ -126,3 +126,51 @@ class TsvectorIndex(MemoryIndex):
 
     def query_text(self, scope: str, terms: Sequence[str]) -> str:
         return " or ".join(_quoted(term) for term in terms)
+
+
+INNODB_WORD_PREFIX = "w"
+"""Put before every word InnoDB indexes: a word of one or two characters (a CJK character,
+"go") then meets InnoDB's shortest indexed word (three characters by default), and no word
+is a stop word."""
+
+
+def _prefixed_words(text: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """``text`` (words separated by single spaces) with :data:`INNODB_WORD_PREFIX` before
+    each word."""
+    prefix: sa.ColumnElement[Any] = sa.literal_column(f"'{INNODB_WORD_PREFIX}'")
+    spaced = sa.func.replace(
+        text, sa.literal_column("' '"), sa.literal_column(f"' {INNODB_WORD_PREFIX}'")
+    )
+    return sa.func.concat(prefix, spaced)
+
+
+class InnodbFulltextIndex(MemoryIndex):
+    """MariaDB: an InnoDB ``FULLTEXT`` index over ``search_text``, searched in boolean mode;
+    the scope token is a required word of the indexed text."""
+
+    def indexed_value(self) -> sa.ColumnElement[Any]:
+        words = (
+            sa.bindparam("scope", type_=sa.Text)
+            + sa.literal_column("' '")
+            + sa.bindparam("search_text", type_=sa.Text)
+        )
+        return _prefixed_words(words)
+
+    def search(self, columns: Sequence[sa.ColumnElement[Any]]) -> sa.Select[Any]:
+        match = sa.text("MATCH (search_text) AGAINST (:query IN BOOLEAN MODE)")
+        rank: sa.ColumnElement[Any] = sa.literal_column(
+            "MATCH (search_text) AGAINST (:query IN BOOLEAN MODE)"
+        )
+        found = (
+            sa.select(*columns)
+            .where(match)
+            .order_by(rank.desc(), memories.c.timestamp.desc(), memories.c.seq.desc())
+        )
+        return _scoped(found)
+
+    def query_text(self, scope: str, terms: Sequence[str]) -> str:
+        def word(term: str) -> str:
+            return " ".join(INNODB_WORD_PREFIX + part for part in term.split(" "))
+
+        alternatives = " ".join(_quoted(word(term)) for term in terms)
+        return f"+{_quoted(word(scope))} +({alternatives})"

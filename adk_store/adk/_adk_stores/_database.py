@@ -37,7 +37,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect as SqlalchemyDialect
 
 from ... import AdkStoreError, DatabaseError, InvalidArgumentError
-from ..._locations import PostgresLocation, parse_location, sqlite_read_only_uri, sqlite_url
+from ..._locations import (
+    PostgresLocation,
+    SqliteLocation,
+    parse_location,
+    sqlite_read_only_uri,
+    sqlite_url,
+)
 from ..._runtime import Connection, ConnectionPool, Connector, PoolLayout
 from .._uri import hide_password
 
@@ -272,6 +278,11 @@ def _sqlite_file(location: str) -> Path | None:
     if isinstance(parsed, PostgresLocation):
         parsed.check_parameters()
         return None
+    if not isinstance(parsed, SqliteLocation):
+        raise InvalidArgumentError(
+            f"unsupported database URL scheme {location.partition(':')[0]!r}: give a SQLite "
+            "file path, sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+        )
     if parsed.file is None:
         raise InvalidArgumentError(
             f"{location!r} names an in-memory database: give a file path or a URL to a file"
