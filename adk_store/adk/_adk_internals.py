@@ -2,7 +2,8 @@
 
 google-adk's ``Session`` keeps a private storage marker (``_storage_update_marker``) that its
 own database services use to detect stale sessions. adk-store records the stored revision in
-it, because the marker is carried along when google-adk copies a session.
+it, because the marker is carried along when google-adk copies a session. google-adk has it
+since 1.28, the oldest release adk-store supports (an older one would need another place).
 """
 
 from __future__ import annotations
