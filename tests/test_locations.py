@@ -126,8 +126,8 @@ def test_postgresql_parameters_the_connection_honours_are_accepted() -> None:
 
 
 def test_an_unknown_scheme_is_still_an_adk_store_error() -> None:
-    with pytest.raises(AdkStoreError, match="unsupported database URL scheme 'mysql'"):
-        _locations.parse_location("mysql://u@h/db")
+    with pytest.raises(AdkStoreError, match="unsupported database URL scheme 'oracle'"):
+        _locations.parse_location("oracle://u@h/db")
 
 
 def test_backup_copies_exactly_the_file_the_url_names(tmp_path: Path) -> None:

@@ -25,7 +25,13 @@ def test_the_url_scheme_picks_the_dialect(url: str, kind: type) -> None:
 
 def test_an_unknown_scheme_is_refused_with_the_supported_ones() -> None:
     with pytest.raises(AdkStoreError, match="sqlite\\+aiosqlite"):
-        dialect_for("mysql://u@h/db", SqliteOptions())
+        dialect_for("oracle://u@h/db", SqliteOptions())
+
+
+def test_a_mysql_url_names_the_driver_it_needs() -> None:
+    with pytest.raises(AdkStoreError, match="mysql\\+asyncmy://"):
+        dialect_for("mysql+aiomysql://u@h/db", SqliteOptions())
+    assert dialect_for("mysql+asyncmy://u@h/db", SqliteOptions()).name == "mysql"
 
 
 def test_sqlite_holds_one_writer_and_in_memory_one_connection() -> None:
