@@ -1,4 +1,5 @@
-"""Reading the store page by page for export: app states, user states, then sessions.
+"""Reading the store page by page for export: app states, user states, sessions, then
+memories.
 
 Each page is one short read; :meth:`SessionService.export_records` yields its records before
 reading the next, so memory holds one page whatever the size of the store. Pages follow each
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._codec import RowCodec, row_values
+from ._memory_codec import MemoryCodec
 from ._records import SessionRecord, StoredRecord
 from ._runtime import Connection
 from ._statements import Statements
@@ -40,11 +42,12 @@ class ExportWalk:
         return values
 
 
-_TABLES = ("app_states", "user_states", "sessions")
+_TABLES = ("app_states", "user_states", "sessions", "memories")
 _KEY_NAMES = {
     "app_states": ("app_name",),
     "user_states": ("app_name", "user_id"),
     "sessions": ("app_name", "user_id", "id"),
+    "memories": ("app_name", "user_id", "id"),
 }
 
 
@@ -54,6 +57,7 @@ async def read_page(
     sql: Statements,
     store_sql: StoreStatements,
     codec: RowCodec,
+    memory_codec: MemoryCodec,
     page_size: int = PAGE_SIZE,
 ) -> list[StoredRecord]:
     """The next page of ``walk``, which moves on past it (to the next table at a page's end)."""
@@ -62,6 +66,7 @@ async def read_page(
         "app_states": store_sql.app_states_page,
         "user_states": store_sql.user_states_page,
         "sessions": store_sql.sessions_page,
+        "memories": store_sql.memories_page,
     }[walk.table]
     by_user = walk.user_id is not None and "user_id" in names
     query = pages[walk.app_name is not None, by_user, walk.after is not None]
@@ -72,15 +77,17 @@ async def read_page(
     }
     rows = await connection.fetch_all(query, values)
     records: list[StoredRecord] = []
-    for row in rows:
-        if walk.table == "sessions":
+    if walk.table == "memories":
+        records.extend(memory_codec.memories_from_rows(rows))
+    elif walk.table == "sessions":
+        for row in rows:
             session = await _session_record(connection, row, sql, codec)
             if session is not None:
                 records.append(session)
-        elif walk.table == "user_states":
-            records.append(codec.user_state_record_from_row(row))
-        else:
-            records.append(codec.app_state_record_from_row(row))
+    elif walk.table == "user_states":
+        records.extend(codec.user_state_record_from_row(row) for row in rows)
+    else:
+        records.extend(codec.app_state_record_from_row(row) for row in rows)
     if len(rows) == page_size:
         walk.after = tuple(row_values(rows[-1])[: len(names)])
     else:

@@ -2,8 +2,9 @@
 
 The first line is a header naming the format and its version; the last is a trailer counting
 what came before it; every line between is one record, tagged by ``"kind"``:
-``"app_state"``, ``"user_state"`` or ``"session"`` (a session line carries the session's own
-state, its times and all its events, oldest first). Keys are sorted and separators compact,
+``"app_state"``, ``"user_state"``, ``"session"`` (a session line carries the session's own
+state, its times and all its events, oldest first) or ``"memory"`` (one memory of a user,
+with its source). Keys are sorted and separators compact,
 so the same contents give the same bytes whichever database they came from. An export that
 was cut short has no trailer, so a reader can tell it from a whole one.
 
@@ -18,14 +19,18 @@ from dataclasses import dataclass, fields
 from typing import Any, NoReturn
 
 from ._errors import InvalidArgumentError
+from ._memory_models import Memory
 from ._models import Event, EventActions, JsonDict
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 from ._validate import check_seconds
 
 FORMAT_NAME = "adk-store"
-FORMAT_VERSION = 2
-"""Version 2 ends with a trailer. Version 1 had none, so a cut one cannot be told from a
-whole one: it is refused."""
+FORMAT_VERSION = 3
+"""Version 3 adds memory records, counted in the trailer. Version 2 (no memories, a trailer
+without their count) is read as well. Version 1 had no trailer, so a cut one cannot be told
+from a whole one: it is refused."""
+READ_VERSIONS = (2, 3)
+"""The format versions this adk-store imports."""
 
 MAX_HEADER_CHARS = 1_024
 """The most characters the header line may take (it takes about 50)."""
@@ -59,11 +64,14 @@ class RecordCounts:
     user_states: int = 0
     sessions: int = 0
     events: int = 0
+    memories: int = 0
 
     def add(self, record: StoredRecord) -> None:
         if isinstance(record, SessionRecord):
             self.sessions += 1
             self.events += len(record.events)
+        elif isinstance(record, Memory):
+            self.memories += 1
         elif isinstance(record, UserStateRecord):
             self.user_states += 1
         else:
@@ -72,22 +80,26 @@ class RecordCounts:
     def __str__(self) -> str:
         return (
             f"{self.app_states} app states, {self.user_states} user states, "
-            f"{self.sessions} sessions ({self.events} events)"
+            f"{self.sessions} sessions ({self.events} events), {self.memories} memories"
         )
 
 
-_COUNT_NAMES = ("app_states", "user_states", "sessions", "events")
+_COUNT_NAMES = {
+    2: ("app_states", "user_states", "sessions", "events"),
+    3: ("app_states", "user_states", "sessions", "events", "memories"),
+}
+"""What the trailer of each format version counts."""
 
 
 def trailer_line(counts: RecordCounts) -> str:
     """The last line of every export: what the lines before it hold."""
-    return canonical_json(
-        {"kind": "trailer", **{name: getattr(counts, name) for name in _COUNT_NAMES}}
-    )
+    names = _COUNT_NAMES[FORMAT_VERSION]
+    return canonical_json({"kind": "trailer", **{name: getattr(counts, name) for name in names}})
 
 
-def check_header(line: str, where: str) -> None:
-    """Raise unless ``line`` is the header of an export this version reads."""
+def check_header(line: str, where: str) -> int:
+    """The format version of the export ``line`` heads; raises unless this adk-store reads
+    it."""
     not_an_export = InvalidArgumentError(
         f"{where} is not an adk-store export header; the file was not written by adk-store export"
     )
@@ -103,26 +115,32 @@ def check_header(line: str, where: str) -> None:
             "the export is format version 1, which has no trailer, so one cut short cannot be "
             "told from a whole one; export the store again with this adk-store"
         )
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version not in READ_VERSIONS:
         raise InvalidArgumentError(
-            f"the export is format version {version!r}, not the {FORMAT_VERSION} this "
-            "adk-store reads; read it with the adk-store that wrote it, or a newer one"
+            f"the export is format version {version!r}, not one this adk-store reads "
+            f"({', '.join(map(str, READ_VERSIONS))}); read it with the adk-store that wrote "
+            "it, or a newer one"
         )
+    return version
 
 
 def is_trailer(document: JsonDict) -> bool:
     return document.get("kind") == "trailer"
 
 
-def check_trailer(document: JsonDict, counts: RecordCounts, where: str) -> None:
-    """Raise unless the trailer ``document`` counts exactly the records read before it."""
-    stated = {name: document.get(name) for name in _COUNT_NAMES}
-    if set(document) != {"kind", *_COUNT_NAMES} or not all(
+def check_trailer(
+    document: JsonDict, counts: RecordCounts, where: str, version: int = FORMAT_VERSION
+) -> None:
+    """Raise unless the trailer ``document`` (of an export of format ``version``) counts
+    exactly the records read before it."""
+    names = _COUNT_NAMES[version]
+    stated = {name: document.get(name) for name in names}
+    if set(document) != {"kind", *names} or not all(
         type(count) is int and count >= 0 for count in stated.values()
     ):
         raise InvalidArgumentError(
-            f"{where} is not an adk-store trailer: it must hold exactly the counts "
-            f"{', '.join(_COUNT_NAMES)}"
+            f"{where} is not an adk-store trailer of format version {version}: it must hold "
+            f"exactly the counts {', '.join(names)}"
         )
     trailer = RecordCounts(**{name: int(count or 0) for name, count in stated.items()})
     if trailer != counts:
@@ -162,6 +180,8 @@ def dump_record(record: StoredRecord) -> str:
             "update_time": record.update_time,
             "events": [event_json(event) for event in record.events],
         }
+    elif isinstance(record, Memory):
+        document = memory_json(record)
     elif isinstance(record, UserStateRecord):
         document = {
             "kind": "user_state",
@@ -172,6 +192,23 @@ def dump_record(record: StoredRecord) -> str:
     else:
         document = {"kind": "app_state", "app_name": record.app_name, "state": record.state}
     return canonical_json(document)
+
+
+def memory_json(memory: Memory) -> JsonDict:
+    """A memory as a JSON object: every field, ``null`` where it has none."""
+    return {
+        "kind": "memory",
+        "app_name": memory.app_name,
+        "user_id": memory.user_id,
+        "id": memory.id,
+        "text": memory.text,
+        "content": memory.content,
+        "custom_metadata": memory.custom_metadata,
+        "session_id": memory.session_id,
+        "event_id": memory.event_id,
+        "author": memory.author,
+        "timestamp": memory.timestamp,
+    }
 
 
 def event_json(event: Event) -> JsonDict:
@@ -253,6 +290,22 @@ def _record(document: JsonDict) -> StoredRecord:
         return AppStateRecord(
             app_name=_text(document, "app_name"), state=_object(document, "state")
         )
+    if kind == "memory":
+        content = document["content"]
+        if content is not None and not isinstance(content, dict):
+            raise ValueError("content must be an object or null")
+        return Memory(
+            app_name=_text(document, "app_name"),
+            user_id=_text(document, "user_id"),
+            id=_text(document, "id"),
+            text=_text(document, "text"),
+            content=content,
+            custom_metadata=_object(document, "custom_metadata"),
+            session_id=_optional_text(document, "session_id"),
+            event_id=_optional_text(document, "event_id"),
+            author=_optional_text(document, "author"),
+            timestamp=_number(document, "timestamp"),
+        )
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -260,6 +313,13 @@ def _text(document: JsonDict, name: str) -> str:
     value = document[name]
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a string")
+    return value
+
+
+def _optional_text(document: JsonDict, name: str) -> str | None:
+    value = document[name]
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{name} must be a string or null")
     return value
 
 

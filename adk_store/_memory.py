@@ -193,20 +193,7 @@ class MemoryService:
     async def import_memory(self, memory: Memory) -> bool:
         """Store ``memory`` exactly as given (its id, source and time kept); ``False`` when a
         memory with its id is stored already (it is left as it is)."""
-        if not isinstance(memory, Memory):
-            raise InvalidArgumentError(f"memory must be a Memory, not {type(memory).__name__}")
-        _check_owner(memory.app_name, memory.user_id)
-        check_id(memory.id, "memory id")
-        for name in ("session_id", "event_id", "author"):
-            value = getattr(memory, name)
-            if value is not None:
-                check_id(value, name)
-        if not isinstance(memory.text, str) or not memory.text.strip():
-            raise InvalidArgumentError(f"memory {memory.id!r} has no text")
-        if memory.content is not None and not isinstance(memory.content, dict):
-            raise InvalidArgumentError(f"memory {memory.id!r}: content must be a dict")
-        _metadata(memory.custom_metadata)
-        check_seconds(memory.timestamp, f"memory {memory.id!r} timestamp")
+        check_memory(memory)
         return bool(await self._store(memory.app_name, [memory], None))
 
     async def _store(
@@ -400,6 +387,25 @@ class MemoryService:
         return await self._sessions._connector.call(
             "delete_memories", run, app_name=values["app_name"]
         )
+
+
+def check_memory(memory: Memory) -> None:
+    """What :meth:`MemoryService.import_memory` checks of ``memory`` before it writes:
+    its ids, text, content, metadata and time."""
+    if not isinstance(memory, Memory):
+        raise InvalidArgumentError(f"memory must be a Memory, not {type(memory).__name__}")
+    _check_owner(memory.app_name, memory.user_id)
+    check_id(memory.id, "memory id")
+    for name in ("session_id", "event_id", "author"):
+        value = getattr(memory, name)
+        if value is not None:
+            check_id(value, name)
+    if not isinstance(memory.text, str) or not memory.text.strip():
+        raise InvalidArgumentError(f"memory {memory.id!r} has no text")
+    if memory.content is not None and not isinstance(memory.content, dict):
+        raise InvalidArgumentError(f"memory {memory.id!r}: content must be a dict")
+    _metadata(memory.custom_metadata)
+    check_seconds(memory.timestamp, f"memory {memory.id!r} timestamp")
 
 
 def _check_owner(app_name: str, user_id: str) -> None:

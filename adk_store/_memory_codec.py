@@ -52,7 +52,9 @@ class MemoryCodec:
             "timestamp": memory.timestamp,
             "scope": scope_token(memory.app_name, memory.user_id),
             "search_text": _cut(searchable_text(memory.text)),
-            "content": None if memory.content is None else self._json(memory.content, where),
+            "content": (
+                None if memory.content is None else self._json(memory.content, f"{where} content")
+            ),
             "custom_metadata": self._json(memory.custom_metadata, f"{where} custom_metadata"),
         }
         for name in _TEXT_COLUMNS:

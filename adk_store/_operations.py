@@ -10,7 +10,8 @@ from typing import NamedTuple
 class StoreStatus:
     """What a store holds, from :meth:`SessionService.status`.
 
-    ``apps`` and ``users`` count every app and user with a session or stored state.
+    ``apps`` and ``users`` count every app and user with a session or stored state;
+    ``memories`` counts the memories of every user, those of deleted sessions included.
     The update times are those of the least and most recently updated sessions.
     """
 
@@ -21,6 +22,7 @@ class StoreStatus:
     users: int
     sessions: int
     events: int
+    memories: int
     oldest_update_time: float | None
     newest_update_time: float | None
 

@@ -3,13 +3,16 @@ and what moving sessions in from (or out to) another store carries.
 
 A :class:`SessionRecord` holds one session exactly as stored: its own state (the session
 scope only, keys without prefixes), its times, and every event oldest first. App and user
-state travel separately, once each, as :class:`AppStateRecord` and :class:`UserStateRecord`.
+state travel separately, once each, as :class:`AppStateRecord` and :class:`UserStateRecord`,
+and memories as :class:`~adk_store.Memory` values, apart from their sessions (they outlive
+them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ._memory_models import Memory
 from ._models import Event, JsonDict
 
 
@@ -44,5 +47,5 @@ class UserStateRecord:
     state: JsonDict = field(default_factory=dict)
 
 
-StoredRecord = SessionRecord | AppStateRecord | UserStateRecord
+StoredRecord = SessionRecord | AppStateRecord | UserStateRecord | Memory
 """Any one item of a store's contents."""

@@ -18,6 +18,7 @@ from ._codec import RowCodec, row_values
 from ._errors import InvalidArgumentError, SessionExistsError
 from ._export import ExportWalk, read_page
 from ._import import check_state_record, prepare_session_import, write_session_import
+from ._memory_codec import MemoryCodec
 from ._operations import SessionKey, StoreStatus
 from ._prune import BATCH_SIZE, delete_batch, prunable_page
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
@@ -52,7 +53,7 @@ class StoreOperations:
                 )
                 row = await connection.fetch_one(sql.status)
             assert row is not None
-            apps, users, sessions, events, oldest, newest = row_values(row)
+            apps, users, sessions, events, oldest, newest, memories = row_values(row)
             return StoreStatus(
                 schema_version=version,
                 database=self._dialect.name,
@@ -60,6 +61,7 @@ class StoreOperations:
                 users=int(users),
                 sessions=int(sessions),
                 events=int(events),
+                memories=int(memories),
                 oldest_update_time=oldest,
                 newest_update_time=newest,
             )
@@ -79,13 +81,15 @@ class StoreOperations:
     async def export_records(
         self, *, app_name: str | None = None, user_id: str | None = None
     ) -> AsyncIterator[StoredRecord]:
-        """Every app state, user state and session (with its events) of the store, or of one
-        app, or of one user of an app, as plain records; memory stays flat.
+        """Every app state, user state, session (with its events) and memory of the store,
+        or of one app, or of one user of an app, as plain records (memories as
+        :class:`Memory` values); the process's memory stays flat.
 
-        Records come in a fixed order (app states, user states, sessions, each by key in byte
-        order), so the same contents give the same sequence on any database. Pages are short
-        reads, one after the other: a session appended to during the export comes out as
-        its page found it (state and events matching), one deleted meanwhile is left out.
+        Records come in a fixed order (app states, user states, sessions, memories, each by
+        key in byte order), so the same contents give the same sequence on any database.
+        Pages are short reads, one after the other: a session appended to during the export
+        comes out as its page found it (state and events matching), one deleted meanwhile is
+        left out.
 
         >>> async for record in service.export_records(app_name="tutor"):
         ...     print(record)
@@ -97,11 +101,17 @@ class StoreOperations:
                 raise InvalidArgumentError("exporting one user's sessions needs its app_name")
             check_id(user_id, "user_id")
         walk = ExportWalk(app_name, user_id)
+        memory_codec = MemoryCodec(self._dialect)
 
         async def page(pool: ConnectionPool) -> list[StoredRecord]:
             async with pool.reader() as connection:
                 return await read_page(
-                    connection, walk, self._statements, self._store_statements, self._codec
+                    connection,
+                    walk,
+                    self._statements,
+                    self._store_statements,
+                    self._codec,
+                    memory_codec,
                 )
 
         while not walk.done:
@@ -195,7 +205,8 @@ class StoreOperations:
         on_batch: Callable[[Sequence[SessionKey]], None] | None = None,
     ) -> int:
         """Delete the sessions last updated before ``updated_before`` (epoch seconds), with
-        their events; app and user state stay. Returns how many were deleted.
+        their events; app and user state stay, and so do memories (of these sessions too:
+        remembering what was said is what they are for). Returns how many were deleted.
 
         Runs in batches of at most ``batch_size`` sessions, each its own short transaction,
         so appends go on meanwhile; a session updated after the cut-off is kept.

@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ._schema import app_states, events, sessions, user_states
+from ._memory_codec import MEMORY_COLUMNS
+from ._schema import app_states, events, memories, sessions, user_states
 from .dialects import Dialect
 
 EXPORT_SESSION_COLUMNS = (
@@ -49,6 +50,11 @@ class StoreStatements:
         self.sessions_page = self._filtered_pages(
             sa.select(*(sessions.c[name] for name in EXPORT_SESSION_COLUMNS)),
             sessions,
+            ("app_name", "user_id", "id"),
+        )
+        self.memories_page = self._filtered_pages(
+            sa.select(*(memories.c[name] for name in MEMORY_COLUMNS)),
+            memories,
             ("app_name", "user_id", "id"),
         )
 
@@ -143,4 +149,5 @@ def _status_query() -> sa.Select[Any]:
         sa.select(sa.func.count()).select_from(events).scalar_subquery(),
         sa.select(sa.func.min(sessions.c.update_time)).scalar_subquery(),
         sa.select(sa.func.max(sessions.c.update_time)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(memories).scalar_subquery(),
     )

@@ -37,6 +37,9 @@ from ._jsonlines import (
     record_from_json,
     trailer_line,
 )
+from ._memory import MemoryService, check_memory
+from ._memory_codec import MemoryCodec
+from ._memory_models import Memory
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 
 if TYPE_CHECKING:
@@ -60,6 +63,9 @@ class ImportCounts:
     events: int = 0
     app_states: int = 0
     user_states: int = 0
+    memories: int = 0
+    skipped_memories: int = 0
+    """Memories stored already (the same app, user and id): left as they are."""
 
 
 async def export_jsonl(
@@ -70,8 +76,9 @@ async def export_jsonl(
     user_id: str | None = None,
     on_record: OnRecord | None = None,
 ) -> int:
-    """Write the store's contents (or one app's, or one user's) to ``stream``; return the
-    number of records written. ``on_record`` is called after each one (for progress).
+    """Write the store's contents (or one app's, or one user's), memories included, to
+    ``stream``; return the number of records written. ``on_record`` is called after each
+    one (for progress).
 
     The trailer, the last line, is written only once every record is: if the export fails
     or is cancelled, what ``stream`` holds is refused by :func:`import_jsonl`.
@@ -91,7 +98,7 @@ async def export_jsonl(
             on_record(record)
     stream.write(trailer_line(counts) + "\n")
     stream.flush()
-    return counts.app_states + counts.user_states + counts.sessions
+    return counts.app_states + counts.user_states + counts.sessions + counts.memories
 
 
 async def import_jsonl(
@@ -109,19 +116,23 @@ async def import_jsonl(
     :class:`InvalidArgumentError` before anything is written, and so does a session the store
     would refuse (state or event values nested deeper than 256 levels raise
     :class:`StateSerializationError`, as ``create_session`` does) or ``check_session``
-    refuses. A stream that cannot seek (a
-    pipe) is copied to a temporary file as it is checked, to be read again from there; either
-    way memory holds one record at a time.
+    refuses, or a memory :meth:`MemoryService.import_memory` would refuse. A stream that
+    cannot seek (a pipe) is copied to a temporary file as it is checked, to be read again
+    from there; either way memory holds one record at a time.
 
     Then each record is written. A session that already exists raises
     :class:`SessionExistsError` (nothing of it is written; records before it stay imported)
     unless ``skip_existing``. App and user state is merged into what the store holds (see
-    :meth:`SessionService.import_app_state`).
+    :meth:`SessionService.import_app_state`). A memory already stored (the same app, user
+    and id) is left as it is and counted in ``skipped_memories``, as every memory write is
+    idempotent: an id is derived from the memory's source or text, so the same id is the
+    same memory.
     """
     counts = ImportCounts()
-    # The service's own codec: each session is checked by encoding it as its write will.
-    codec = service._codec
-    with _checked(stream, codec, check_session) as checked:
+    memory = MemoryService(service)
+    # The services' own codecs: each record is checked by encoding it as its write will.
+    codecs = _Codecs(service._codec, memory._codec)
+    with _checked(stream, codecs, check_session) as checked:
         for record in read_jsonl(checked):
             if isinstance(record, SessionRecord):
                 if await service.import_session(record, skip_existing=skip_existing):
@@ -135,6 +146,10 @@ async def import_jsonl(
             elif isinstance(record, AppStateRecord):
                 await service.import_app_state(record)
                 counts.app_states += 1
+            elif await memory.import_memory(record):
+                counts.memories += 1
+            else:
+                counts.skipped_memories += 1
             if on_record is not None:
                 on_record(record)
     return counts
@@ -151,9 +166,17 @@ def read_jsonl(stream: TextIO) -> Iterator[StoredRecord]:
     return _records(stream.readline)
 
 
+@dataclass(frozen=True)
+class _Codecs:
+    """What encodes the records of an import, as their writes will."""
+
+    sessions: RowCodec
+    memories: MemoryCodec
+
+
 @contextmanager
 def _checked(
-    stream: TextIO, codec: RowCodec, check_session: CheckSession | None
+    stream: TextIO, codec: _Codecs, check_session: CheckSession | None
 ) -> Iterator[TextIO]:
     """Read and check all of ``stream``, then yield it again from where it started."""
     if stream.seekable():
@@ -174,12 +197,15 @@ def _checked(
         yield spool
 
 
-def _check_all(readline: ReadLine, codec: RowCodec, check_session: CheckSession | None) -> None:
+def _check_all(readline: ReadLine, codec: _Codecs, check_session: CheckSession | None) -> None:
     for record in _records(readline):
         if isinstance(record, SessionRecord):
-            prepare_session_import(record, codec)
+            prepare_session_import(record, codec.sessions)
             if check_session is not None:
                 check_session(record)
+        elif isinstance(record, Memory):
+            check_memory(record)
+            codec.memories.memory_values(record)
         else:
             check_state_record(record)
 
@@ -189,13 +215,13 @@ def _records(readline: ReadLine) -> Iterator[StoredRecord]:
     first = next(lines, None)
     if first is None:
         raise InvalidArgumentError("the export is empty: it has no adk-store header line")
-    check_header(first[1], f"line {first[0]}")
+    version = check_header(first[1], f"line {first[0]}")
     counts = RecordCounts()
     for number, line in lines:
         where = f"line {number}"
         document = parse_line(line, where)
         if is_trailer(document):
-            check_trailer(document, counts, where)
+            check_trailer(document, counts, where, version)
             for after, _ in lines:
                 raise InvalidArgumentError(
                     f"line {after} follows the trailer on {where}: an export ends with its "
@@ -203,6 +229,11 @@ def _records(readline: ReadLine) -> Iterator[StoredRecord]:
                 )
             return
         record = record_from_json(document, where)
+        if isinstance(record, Memory) and version < 3:
+            raise InvalidArgumentError(
+                f"{where} is a memory, which an export of format version {version} cannot "
+                "hold (memories came with version 3): the export was changed"
+            )
         counts.add(record)
         yield record
     raise InvalidArgumentError(
@@ -242,6 +273,8 @@ def _lines(readline: ReadLine) -> Iterator[tuple[int, str]]:
 def _describe(record: StoredRecord) -> str:
     if isinstance(record, SessionRecord):
         return f"session {record.id!r} of user {record.user_id!r} in app {record.app_name!r}"
+    if isinstance(record, Memory):
+        return f"memory {record.id!r} of user {record.user_id!r} in app {record.app_name!r}"
     if isinstance(record, UserStateRecord):
         return f"the state of user {record.user_id!r} in app {record.app_name!r}"
     return f"the state of app {record.app_name!r}"

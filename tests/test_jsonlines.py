@@ -94,9 +94,9 @@ SESSION = dump_record(SessionRecord("a", "u", "s", events=[Event(id="e1"), Event
 def test_an_export_starts_with_its_header_and_ends_with_its_trailer() -> None:
     text = export_text(APP_STATE, SESSION)
 
-    assert text.splitlines()[0] == '{"format":"adk-store","kind":"header","version":2}'
+    assert text.splitlines()[0] == '{"format":"adk-store","kind":"header","version":3}'
     assert text.splitlines()[-1] == (
-        '{"app_states":1,"events":2,"kind":"trailer","sessions":1,"user_states":0}'
+        '{"app_states":1,"events":2,"kind":"trailer","memories":0,"sessions":1,"user_states":0}'
     )
     assert [type(record) for record in read_jsonl(io.StringIO(text))] == [
         AppStateRecord,
@@ -188,3 +188,114 @@ def test_a_line_longer_than_the_bound_is_refused_without_reading_on() -> None:
     with pytest.raises(adk_store.InvalidArgumentError, match="line 2 is longer than"):
         list(read_jsonl(endless))
     assert endless.tell() <= len(header_line()) + 1 + MAX_LINE_CHARS + 1
+
+
+MEMORY = adk_store.Memory(
+    app_name="a",
+    user_id="u",
+    id="m1",
+    text="likes tides 潮汐 nul \x00",
+    content={"role": "user", "parts": [{"text": "likes tides"}]},
+    custom_metadata={"k": [1, 2.5, None]},
+    session_id="s",
+    event_id="e1",
+    author="user",
+    timestamp=1_700_000_000.123456,
+)
+
+
+def test_a_memory_reads_back_as_it_was_written_with_every_field_spelled() -> None:
+    line = dump_record(MEMORY)
+
+    assert load_record(line) == MEMORY
+    assert set(json.loads(line)) == {
+        "kind",
+        "app_name",
+        "user_id",
+        "id",
+        "text",
+        "content",
+        "custom_metadata",
+        "session_id",
+        "event_id",
+        "author",
+        "timestamp",
+    }
+    bare = adk_store.Memory(app_name="a", user_id="u", id="m2", text="t")
+    assert '"content":null' in dump_record(bare)
+    assert load_record(dump_record(bare)) == bare
+
+
+def test_memories_are_counted_in_the_trailer() -> None:
+    text = export_text(APP_STATE, SESSION, dump_record(MEMORY))
+
+    assert json.loads(text.splitlines()[-1])["memories"] == 1
+    assert list(read_jsonl(io.StringIO(text)))[-1] == MEMORY
+    missing = text.replace(dump_record(MEMORY) + "\n", "")
+    with pytest.raises(adk_store.InvalidArgumentError, match=r"counts .*1 memories.* 0 memories"):
+        list(read_jsonl(io.StringIO(missing)))
+
+
+VERSION_2_HEADER = '{"format":"adk-store","kind":"header","version":2}'
+VERSION_2_TRAILER = '{"app_states":1,"events":2,"kind":"trailer","sessions":1,"user_states":0}'
+
+
+def test_an_export_of_format_version_2_without_memories_still_reads() -> None:
+    text = "\n".join([VERSION_2_HEADER, APP_STATE, SESSION, VERSION_2_TRAILER]) + "\n"
+
+    assert [type(record) for record in read_jsonl(io.StringIO(text))] == [
+        AppStateRecord,
+        SessionRecord,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            [VERSION_2_HEADER, APP_STATE, SESSION, dump_record(MEMORY), VERSION_2_TRAILER],
+            "line 4 is a memory, which an export of format version 2 cannot hold",
+        ),
+        (
+            [
+                VERSION_2_HEADER,
+                APP_STATE,
+                SESSION,
+                VERSION_2_TRAILER.replace('"user_states"', '"memories":0,"user_states"'),
+            ],
+            "not an adk-store trailer of format version 2",
+        ),
+        (
+            [header_line(), APP_STATE, SESSION, VERSION_2_TRAILER],
+            "not an adk-store trailer of format version 3: .*memories",
+        ),
+    ],
+    ids=["a memory in version 2", "version 2 counting memories", "version 3 not counting them"],
+)
+def test_a_trailer_or_record_of_the_other_format_version_is_refused(
+    lines: list[str], message: str
+) -> None:
+    with pytest.raises(adk_store.InvalidArgumentError, match=message):
+        list(read_jsonl(io.StringIO("\n".join(lines) + "\n")))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"text": None}, "text must be a string"),
+        ({"content": "hi"}, "content must be an object or null"),
+        ({"custom_metadata": None}, "custom_metadata must be an object"),
+        ({"session_id": 7}, "session_id must be a string or null"),
+        ({"timestamp": "now"}, "timestamp must be a number"),
+        ({"author": ...}, "missing 'author'"),
+    ],
+)
+def test_a_malformed_memory_line_is_refused_naming_the_field(
+    change: dict[str, object], message: str
+) -> None:
+    document = json.loads(dump_record(MEMORY))
+    document.update(change)
+    document = {key: value for key, value in document.items() if value is not ...}
+
+    with pytest.raises(adk_store.InvalidArgumentError, match=f"line 2 .*{message}"):
+        load_record(json.dumps(document), "line 2")

@@ -31,7 +31,7 @@ from ._output import output_file
 def export_command(
     url: str | None, app_name: str | None, user_id: str | None, target: str
 ) -> None:
-    """Write sessions, their events, and app and user state as JSON Lines.
+    """Write sessions, their events, app and user state, and memories as JSON Lines.
 
     The output is canonical: the same contents give the same bytes from SQLite or
     PostgreSQL. Memory stays flat however many sessions there are.
@@ -81,10 +81,11 @@ def export_command(
 def import_command(
     url: str | None, skip_existing: bool, skip_adk_check: bool, source: str
 ) -> None:
-    """Read an export and store it: sessions, their events, app and user state.
+    """Read an export and store it: sessions, their events, app and user state, memories.
 
     A session that already exists stops the import (nothing of it is written) unless
-    --skip-existing. App and user state are merged key by key into what is stored.
+    --skip-existing. App and user state are merged key by key into what is stored. A memory
+    already stored (the same app, user and id) is left as it is.
     When google-adk is installed, an event its Event model refuses (which
     AdkSessionService could not read back) stops the import before anything is written,
     unless --no-adk-check.
@@ -115,8 +116,9 @@ def import_command(
     counts = run(import_all)
     click.echo(
         f"imported {counts.sessions} sessions ({counts.events} events), "
-        f"{counts.app_states} app states, {counts.user_states} user states; "
-        f"skipped {counts.skipped_sessions} existing sessions",
+        f"{counts.app_states} app states, {counts.user_states} user states, "
+        f"{counts.memories} memories; skipped {counts.skipped_sessions} existing sessions, "
+        f"{counts.skipped_memories} stored memories",
         err=True,
     )
 

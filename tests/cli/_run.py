@@ -12,7 +12,7 @@ import anyio
 import adk_store
 
 from .._db import raw_fetch
-from ..operations._contents import fill_store
+from ..operations._contents import fill_memories, fill_store
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -61,6 +61,17 @@ def filled_store(url: str, **sizes: int) -> list[adk_store.Session]:
             return await fill_store(service, **sizes)
 
     return anyio.run(fill)
+
+
+def remember(url: str, sessions: list[adk_store.Session]) -> int:
+    """Add memories of ``sessions`` (the first then deleted) and of their users to the store
+    at ``url``; returns how many."""
+
+    async def add() -> int:
+        async with adk_store.SessionService(url) as service:
+            return await fill_memories(service, sessions)
+
+    return anyio.run(add)
 
 
 def fetch_rows(url: str, sql: str) -> list[tuple[object, ...]]:

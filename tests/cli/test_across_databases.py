@@ -11,7 +11,7 @@ import pytest
 
 from ..conftest import PostgresProvider
 from ..operations._contents import write_generated_export
-from ._run import cli_environment, filled_store, succeeded
+from ._run import cli_environment, filled_store, remember, succeeded
 
 
 @pytest.mark.postgresql
@@ -19,8 +19,11 @@ def test_sqlite_to_postgresql_and_back_exports_the_same_bytes(
     postgres: PostgresProvider, tmp_path: Path
 ) -> None:
     sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'source.db'}"
-    filled_store(sqlite_url, sessions_per_user=4, events_per_session=6)
+    remembered = remember(
+        sqlite_url, filled_store(sqlite_url, sessions_per_user=4, events_per_session=6)
+    )
     from_sqlite = succeeded("export", "-", url=sqlite_url)
+    assert from_sqlite.count('"kind":"memory"') == remembered
     postgres_url = postgres.new_database()
     succeeded("init", url=postgres_url)
 

@@ -11,7 +11,7 @@ import pytest
 
 import adk_store
 
-from ._run import adk_store_command, fetch_rows, filled_store, succeeded
+from ._run import adk_store_command, fetch_rows, filled_store, remember, succeeded
 
 
 def test_init_creates_the_schema_then_status_reports_it(db_url: str, db_kind: str) -> None:
@@ -207,6 +207,24 @@ def test_import_refuses_existing_sessions_unless_told_to_skip(db_url: str, tmp_p
     assert skipped.returncode == 0, skipped.stderr
     assert "skipped 6 existing sessions" in skipped.stderr
     assert succeeded("export", "-", url=db_url) == before
+
+
+def test_import_again_leaves_stored_memories_and_says_so(db_url: str, tmp_path: Path) -> None:
+    sessions = filled_store(db_url, sessions_per_user=1, events_per_session=2)
+    remembered = remember(db_url, sessions)
+    export = tmp_path / "export.jsonl"
+    succeeded("export", str(export), url=db_url)
+    copy = f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}"
+    succeeded("init", url=copy)
+
+    first = adk_store_command("import", str(export), url=copy)
+    again = adk_store_command("import", "--skip-existing", str(export), url=copy)
+
+    assert first.returncode == 0, first.stderr
+    assert f"user states, {remembered} memories; skipped 0" in first.stderr
+    assert again.returncode == 0, again.stderr
+    assert f"{remembered} stored memories" in again.stderr
+    assert succeeded("export", "-", url=copy).encode("utf-8") == export.read_bytes()
 
 
 def test_prune_lists_then_deletes_old_sessions(db_url: str) -> None:

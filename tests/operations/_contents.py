@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import adk_store
-from adk_store import Event, EventActions, SessionRecord, UserStateRecord
+from adk_store import Event, EventActions, MemoryService, NewMemory, SessionRecord, UserStateRecord
 from adk_store._jsonlines import RecordCounts, dump_record, header_line, trailer_line
 
 APPS = ("tutor", "barista")
@@ -71,6 +71,41 @@ async def fill_store(
                     await service.append_event(session, varied_event(rng, number))
                 created.append(session)
     return created
+
+
+async def fill_memories(
+    service: adk_store.SessionService, sessions: list[adk_store.Session]
+) -> int:
+    """Memories of every app and user: those of ``sessions``' events (one session's then
+    deleted: its memories stay) and some added on their own, with every kind of value an
+    export must carry exactly. Returns how many are stored."""
+    memory = MemoryService(service)
+    stored = 0
+    for session in sessions:
+        loaded = await service.get_session(
+            app_name=session.app_name, user_id=session.user_id, session_id=session.id
+        )
+        assert loaded is not None
+        stored += await memory.add_session(loaded, custom_metadata={"source": "turn"})
+    for app_name in APPS:
+        for user_id in USERS:
+            ids = await memory.add_memories(
+                app_name=app_name,
+                user_id=user_id,
+                memories=[
+                    NewMemory(text=f"{user_id} likes tides 潮汐 😀", author="user"),
+                    NewMemory(
+                        content={"role": "user", "parts": [{"text": "nul \x00 in text"}]},
+                        custom_metadata={"nested": {"z": [1, 2.5, None], "a": {}}},
+                        timestamp=1_700_000_000.123456,
+                    ),
+                    NewMemory(text="an id of our own", id=f"own-{user_id}", timestamp=0.5),
+                ],
+            )
+            stored += len(ids)
+    gone = sessions[0]
+    await service.delete_session(app_name=gone.app_name, user_id=gone.user_id, session_id=gone.id)
+    return stored
 
 
 def write_generated_export(path: Path, sessions: int, events_per_session: int = 4) -> None:

@@ -11,12 +11,22 @@ import pytest
 import adk_store
 from adk_store import AppStateRecord, SessionRecord, UserStateRecord, export_jsonl, import_jsonl
 
-from .._db import dump
-from ._contents import fill_store
+from .._db import dump, raw_fetch
+from ._contents import fill_memories, fill_store
 
 
 def session_scope(state: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in state.items() if ":" not in key}
+
+
+async def memory_rows(db_url: str) -> list[tuple[object, ...]]:
+    """The stored memories, read with the plain driver (search words aside)."""
+    columns = "seq, app_name, user_id, id, session_id, event_id, author, timestamp, text"
+    return await raw_fetch(db_url, f"SELECT {columns} FROM adk_memories ORDER BY seq")
+
+
+async def dump_with_memories(db_url: str) -> dict[str, list[tuple[object, ...]]]:
+    return {**await dump(db_url), "adk_memories": await memory_rows(db_url)}
 
 
 async def exported(service: adk_store.SessionService, **filters: str) -> str:
@@ -28,14 +38,15 @@ async def exported(service: adk_store.SessionService, **filters: str) -> str:
 async def test_export_import_export_gives_the_same_bytes(
     service: adk_store.SessionService, tmp_path: Path
 ) -> None:
-    await fill_store(service)
+    remembered = await fill_memories(service, await fill_store(service))
     first = await exported(service)
     async with adk_store.SessionService(
         f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
     ) as copy:
         counts = await import_jsonl(copy, io.StringIO(first))
-        assert (counts.sessions, counts.events) == (12, 36)
+        assert (counts.sessions, counts.events) == (11, 33)
         assert (counts.app_states, counts.user_states) == (2, 6)
+        assert (counts.memories, counts.skipped_memories) == (remembered, 0)
         assert await exported(copy) == first
 
 
@@ -286,3 +297,173 @@ async def test_an_import_from_a_pipe_writes_what_it_checked(
 
     assert (counts.sessions, counts.app_states, counts.user_states) == (12, 2, 6)
     assert await exported(service) == whole
+
+
+async def test_memories_are_exported_last_by_key_and_filtered_with_the_sessions(
+    service: adk_store.SessionService,
+) -> None:
+    remembered = await fill_memories(service, await fill_store(service))
+
+    records = [record async for record in service.export_records()]
+    of_user = [
+        record async for record in service.export_records(app_name="barista", user_id="ada")
+    ]
+
+    kinds = [type(record).__name__ for record in records]
+    assert kinds == (
+        ["AppStateRecord"] * 2
+        + ["UserStateRecord"] * 6
+        + ["SessionRecord"] * 11
+        + ["Memory"] * remembered
+    )
+    keys = [(r.app_name, r.user_id, r.id) for r in records if isinstance(r, adk_store.Memory)]
+    assert keys == sorted(keys, key=lambda key: [part.encode() for part in key])
+    memory = adk_store.MemoryService(service)
+    assert sum(isinstance(r, adk_store.Memory) for r in of_user) == await memory.count(
+        app_name="barista", user_id="ada"
+    )
+    assert {(r.app_name, getattr(r, "user_id", "ada")) for r in of_user} == {("barista", "ada")}
+
+
+async def test_export_pages_through_more_memories_than_a_page(
+    service: adk_store.SessionService,
+) -> None:
+    memory = adk_store.MemoryService(service)
+    await memory.add_memories(
+        app_name="app",
+        user_id="u",
+        memories=[adk_store.NewMemory(text=f"fact {n}", id=f"m{n:03}") for n in range(250)],
+    )
+
+    ids = [r.id async for r in service.export_records() if isinstance(r, adk_store.Memory)]
+
+    assert ids == [f"m{n:03}" for n in range(250)]
+
+
+async def test_imported_memories_keep_their_source_and_are_found_by_search(
+    service: adk_store.SessionService, tmp_path: Path
+) -> None:
+    sessions = await fill_store(service, sessions_per_user=1)
+    await fill_memories(service, sessions)
+    source = adk_store.MemoryService(service)
+    expected = await source.list_memories(app_name="tutor", user_id="łukasz")
+
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
+    ) as copy:
+        await import_jsonl(copy, io.StringIO(await exported(service)))
+        memory = adk_store.MemoryService(copy)
+        assert await memory.list_memories(app_name="tutor", user_id="łukasz") == expected
+        found = await memory.search(app_name="tutor", user_id="łukasz", query="潮汐")
+        assert [m.text for m in found] == ["łukasz likes tides 潮汐 😀"]
+
+
+async def test_importing_an_export_again_leaves_stored_memories_as_they_are(
+    service: adk_store.SessionService, db_url: str
+) -> None:
+    remembered = await fill_memories(service, await fill_store(service))
+    whole = await exported(service)
+    before = await memory_rows(db_url)
+
+    counts = await import_jsonl(service, io.StringIO(whole), skip_existing=True)
+
+    assert (counts.memories, counts.skipped_memories) == (0, remembered)
+    assert await memory_rows(db_url) == before
+    assert await exported(service) == whole
+
+
+async def test_memories_whose_sessions_are_stored_already_still_import(
+    service: adk_store.SessionService, db_url: str
+) -> None:
+    await fill_memories(service, await fill_store(service))
+    whole = await exported(service)
+    memory = adk_store.MemoryService(service)
+    gone = await memory.delete_user_memories(app_name="tutor", user_id="ada")
+
+    counts = await import_jsonl(service, io.StringIO(whole), skip_existing=True)
+
+    assert counts.memories == gone > 0
+    assert await exported(service) == whole
+
+
+def memory_line_changed(export: str, **changes: object) -> str:
+    """The export with its last memory changed (its trailer kept)."""
+    lines = export.splitlines(keepends=True)
+    last = json.loads(lines[-2])
+    assert last["kind"] == "memory"
+    last.update(changes)
+    lines[-2] = json.dumps(last) + "\n"
+    return "".join(lines)
+
+
+def nested(depth: int) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"text": "  "}, adk_store.InvalidArgumentError, "has no text"),
+        ({"user_id": "x" * 300}, adk_store.InvalidArgumentError, "user_id"),
+        ({"author": "bad\ud800"}, adk_store.InvalidArgumentError, "author"),
+        (
+            {"custom_metadata": {"deep": nested(300)}},
+            adk_store.StateSerializationError,
+            "custom_metadata",
+        ),
+        ({"content": {"parts": nested(300)}}, adk_store.StateSerializationError, "content"),
+    ],
+    ids=["blank text", "id too long", "lone surrogate", "metadata too deep", "content too deep"],
+)
+@pytest.mark.parametrize("stream", [io.StringIO, Unseekable], ids=["file", "pipe"])
+async def test_a_bad_memory_at_the_end_of_an_export_is_refused_before_anything_is_written(
+    service: adk_store.SessionService,
+    db_url: str,
+    tmp_path: Path,
+    stream: type[io.StringIO],
+    changes: dict[str, object],
+    error: type[Exception],
+    message: str,
+) -> None:
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
+    ) as source:
+        await fill_memories(source, await fill_store(source))
+        changed = memory_line_changed(await exported(source), **changes)
+    before = await dump_with_memories(db_url)
+
+    with pytest.raises(error, match=message):
+        await import_jsonl(service, stream(changed))
+
+    assert await dump_with_memories(db_url) == before
+
+
+async def test_an_export_made_before_memories_still_imports(
+    service: adk_store.SessionService, tmp_path: Path
+) -> None:
+    async with adk_store.SessionService(
+        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
+    ) as source:
+        await fill_store(source)
+        current = await exported(source)
+    lines = current.splitlines()
+    trailer = json.loads(lines[-1])
+    assert trailer.pop("memories") == 0
+    version_2 = (
+        "\n".join(
+            [
+                '{"format":"adk-store","kind":"header","version":2}',
+                *lines[1:-1],
+                json.dumps(trailer, sort_keys=True, separators=(",", ":")),
+            ]
+        )
+        + "\n"
+    )
+
+    counts = await import_jsonl(service, io.StringIO(version_2))
+
+    assert (counts.sessions, counts.memories) == (12, 0)
+    assert await exported(service) == current

@@ -133,7 +133,7 @@ async def _import(
     report = TransferReport(source=str(reader.kind), dry_run=dry_run)
     app_states = await reader.app_states(app_name)
     user_states = await reader.user_states(app_name)
-    shared_states: list[StoredRecord] = [*app_states, *user_states]
+    shared_states: list[AppStateRecord | UserStateRecord] = [*app_states, *user_states]
     for state_record in shared_states:
         check_importable(state_record)
     keys = await reader.session_keys(app_name)
@@ -164,7 +164,7 @@ async def _checked_session(reader: AdkStoreReader, key: SessionName) -> SessionR
     return record
 
 
-def check_importable(record: StoredRecord) -> None:
+def check_importable(record: SessionRecord | AppStateRecord | UserStateRecord) -> None:
     """Raise what importing ``record`` into a store would raise, without a store: the same
     checks of ids, state, times and events, before anything is written."""
     check_id(record.app_name, "app_name")
@@ -287,7 +287,8 @@ async def export_adk(
 
     ``target`` is a database URL or a SQLite file path: a new database (google-adk's tables
     are created in it) or one google-adk's ``DatabaseSessionService`` already uses with schema
-    v1. google-adk reads the sessions back as adk-store holds them.
+    v1. google-adk reads the sessions back as adk-store holds them. Memories stay behind:
+    google-adk's session database has no place for them.
     """
     if isinstance(source, AdkSessionService):
         source = source.core
@@ -311,7 +312,7 @@ async def _export(
                 report._count(await writer.write_app_state(record), record)
             elif isinstance(record, UserStateRecord):
                 report._count(await writer.write_user_state(record), record)
-            else:
+            elif isinstance(record, SessionRecord):
                 report._count(await writer.write_session(record), record)
                 done += 1
                 if progress is not None:
