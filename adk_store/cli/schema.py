@@ -89,7 +89,8 @@ def migrate(positional_url: str | None, url: str | None, schema: str | None, che
 @url_option
 @json_option
 def status(url: str | None, as_json: bool) -> None:
-    """Schema version, database kind, and how many apps, users, sessions and events."""
+    """Schema version, database kind, and how many apps, users, sessions, events and
+    memories."""
 
     async def read() -> StoreStatus:
         async with open_store(url) as service:
@@ -107,6 +108,7 @@ def status(url: str | None, as_json: bool) -> None:
         ("users", str(found.users)),
         ("sessions", str(found.sessions)),
         ("events", str(found.events)),
+        ("memories", str(found.memories)),
         ("oldest update", utc_time(found.oldest_update_time)),
         ("newest update", utc_time(found.newest_update_time)),
     ):

@@ -27,13 +27,14 @@ def test_init_creates_the_schema_then_status_reports_it(db_url: str, db_kind: st
         "users": 0,
         "sessions": 0,
         "events": 0,
+        "memories": 0,
         "oldest_update_time": None,
         "newest_update_time": None,
     }
 
 
 def test_status_counts_what_the_store_holds(db_url: str) -> None:
-    filled_store(db_url, sessions_per_user=2, events_per_session=3)
+    remembered = remember(db_url, filled_store(db_url, sessions_per_user=2, events_per_session=3))
 
     status = json.loads(succeeded("status", "--json", url=db_url))
     table = succeeded("status", url=db_url)
@@ -41,11 +42,12 @@ def test_status_counts_what_the_store_holds(db_url: str) -> None:
     assert (status["apps"], status["users"], status["sessions"], status["events"]) == (
         2,
         6,
-        12,
-        36,
+        11,
+        33,
     )
-    assert "sessions" in table
-    assert "12" in table
+    assert status["memories"] == remembered
+    assert "sessions        11" in table
+    assert f"memories        {remembered}" in table
 
 
 def test_migrate_takes_the_url_as_an_argument_or_from_the_environment(db_url: str) -> None:

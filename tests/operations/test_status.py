@@ -7,7 +7,7 @@ import pytest
 import adk_store
 from adk_store import Event
 
-from ._contents import fill_store
+from ._contents import fill_memories, fill_store
 
 
 async def test_status_of_an_empty_store(service: adk_store.SessionService) -> None:
@@ -16,6 +16,7 @@ async def test_status_of_an_empty_store(service: adk_store.SessionService) -> No
     assert status.schema_version == adk_store.SCHEMA_VERSION
     assert status.database == service.dialect_name
     assert (status.apps, status.users, status.sessions, status.events) == (0, 0, 0, 0)
+    assert status.memories == 0
     assert status.oldest_update_time is None
     assert status.newest_update_time is None
 
@@ -32,6 +33,21 @@ async def test_status_counts_apps_users_sessions_and_events(
     times = [session.last_update_time for session in sessions]
     assert status.oldest_update_time == min(times)
     assert status.newest_update_time == max(times)
+
+
+async def test_status_counts_memories_of_every_user_deleted_sessions_included(
+    service: adk_store.SessionService,
+) -> None:
+    sessions = await fill_store(service, sessions_per_user=1, events_per_session=2)
+    remembered = await fill_memories(service, sessions)
+    memory = adk_store.MemoryService(service)
+
+    status = await service.status()
+
+    assert status.memories == remembered == await memory.count()
+    assert status.sessions == len(sessions) - 1
+    await memory.delete_user_memories(app_name="tutor", user_id="ada")
+    assert (await service.status()).memories == await memory.count() < remembered
 
 
 async def test_list_sessions_newest_first_pages_through_all(
