@@ -27,19 +27,61 @@ _LIMIT: sa.BindParameter[int] = sa.bindparam("limit")
 _NO_OFFSET: sa.ColumnClause[int] = sa.literal_column("0")
 
 
-def _of_event_at(column: sa.Column[Any], seq: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+def _of_event_at(
+    column: sa.Column[Any], seq: sa.ColumnElement[Any], *, bound: tuple[str, ...]
+) -> sa.ScalarSelect[Any]:
     """``column`` of the session row's event numbered ``seq`` (``NULL`` when there is none),
-    as a column of a query over ``adk_sessions``."""
+    as a column of a query over ``adk_sessions``.
+
+    ``bound`` names the key parts (``app_name``, ``user_id``, ``session_id``) the query binds:
+    the subquery takes them from the bound values, not from the row, so that a database
+    partitioned by app and user plans it on one partition.
+    """
+    key = (
+        (events.c.app_name, sessions.c.app_name, "app_name"),
+        (events.c.user_id, sessions.c.user_id, "user_id"),
+        (events.c.session_id, sessions.c.id, "session_id"),
+    )
     return (
         sa.select(column)
         .where(
-            events.c.app_name == sessions.c.app_name,
-            events.c.user_id == sessions.c.user_id,
-            events.c.session_id == sessions.c.id,
+            *(
+                event_column == (sa.bindparam(name) if name in bound else session_column)
+                for event_column, session_column, name in key
+            ),
             events.c.seq == seq,
         )
         .correlate(sessions)
         .scalar_subquery()
+    )
+
+
+def _session_with_scopes(*, bound: tuple[str, ...]) -> sa.Select[Any]:
+    """Session rows with their app and user state: the columns every session query returns
+    (see ``Statements.select_session``), for a query that binds the key parts ``bound``."""
+    last_event_time = _of_event_at(events.c.timestamp, sessions.c.revision, bound=bound)
+    return (
+        sa.select(
+            sessions.c.app_name,
+            sessions.c.user_id,
+            sessions.c.id,
+            sessions.c.state,
+            sessions.c.revision,
+            sessions.c.update_time,
+            app_states.c.state,
+            user_states.c.state,
+            sessions.c.create_time,
+            last_event_time.label("last_event_time"),
+        )
+        .select_from(sessions)
+        .outerjoin(app_states, app_states.c.app_name == sessions.c.app_name)
+        .outerjoin(
+            user_states,
+            sa.and_(
+                user_states.c.app_name == sessions.c.app_name,
+                user_states.c.user_id == sessions.c.user_id,
+            ),
+        )
     )
 
 
@@ -50,36 +92,16 @@ class Statements:
         self._dialect = dialect
         json_param = dialect.json_param
 
-        last_event_time = _of_event_at(events.c.timestamp, sessions.c.revision)
-        session_with_scopes = (
-            sa.select(
-                sessions.c.app_name,
-                sessions.c.user_id,
-                sessions.c.id,
-                sessions.c.state,
-                sessions.c.revision,
-                sessions.c.update_time,
-                app_states.c.state,
-                user_states.c.state,
-                sessions.c.create_time,
-                last_event_time.label("last_event_time"),
-            )
-            .select_from(sessions)
-            .outerjoin(app_states, app_states.c.app_name == sessions.c.app_name)
-            .outerjoin(
-                user_states,
-                sa.and_(
-                    user_states.c.app_name == sessions.c.app_name,
-                    user_states.c.user_id == sessions.c.user_id,
-                ),
-            )
-        )
+        one_session = ("app_name", "user_id", "session_id")
+        session_with_scopes = _session_with_scopes(bound=one_session)
         self.select_session = self._sql(session_with_scopes.where(session_key(sessions)))
         """A session row with its app and user state, as ``_codec.session_from_row`` reads it:
         app_name, user_id, id, state, revision, update_time, app state, user state,
         create_time, last_event_time (the timestamp of the event at the revision). Every
         session query returns these columns."""
-        known_event_id = _of_event_at(events.c.id, sa.bindparam("known_revision"))
+        known_event_id = _of_event_at(
+            events.c.id, sa.bindparam("known_revision"), bound=one_session
+        )
         self.select_session_and_known_event = self._sql(
             session_with_scopes.add_columns(known_event_id.label("known_event_id")).where(
                 session_key(sessions)
@@ -89,8 +111,13 @@ class Statements:
         (``NULL`` when there is none), so that a reader can tell in one round trip whether
         the events it holds are still the stored ones."""
 
-        page_of_app = session_with_scopes.where(sessions.c.app_name == sa.bindparam("app_name"))
-        page_of_user = page_of_app.where(sessions.c.user_id == sa.bindparam("user_id"))
+        page_of_app = _session_with_scopes(bound=("app_name",)).where(
+            sessions.c.app_name == sa.bindparam("app_name")
+        )
+        page_of_user = _session_with_scopes(bound=("app_name", "user_id")).where(
+            sessions.c.app_name == sa.bindparam("app_name"),
+            sessions.c.user_id == sa.bindparam("user_id"),
+        )
         self._session_lists: dict[tuple[bool, bool], tuple[str, str, str]] = {}
         """``list_sessions`` queries (all, first page, page after a token) by (of one user,
         newest first). Pages are keyset pages over (update_time, [user_id,] id)."""

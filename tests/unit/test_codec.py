@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from adk_store import Event, EventActions, InvalidArgumentError, StateSerializationError
-from adk_store._codec import RowCodec, revision_from_row
+from adk_store._codec import EventColumns, RowCodec, revision_from_row
 from adk_store._schema import EVENT_COLUMNS
 from adk_store._state import split_state_delta
 from adk_store.dialects import Dialect, PostgresDialect, SqliteOptions, dialect_for
@@ -111,11 +111,31 @@ def test_shared_state_json_is_none_for_an_unchanged_scope(dialect: Dialect) -> N
 
 
 def test_a_session_row_becomes_a_session_with_merged_scopes() -> None:
-    row = ("app", "u1", "s1", '{"k":1}', 4, 20.0, '{"a":2}', None, 10.0)
+    row = ("app", "u1", "s1", '{"k":1}', 4, 20.0, '{"a":2}', None, 10.0, 15.0)
     session = RowCodec(PostgresDialect()).session_from_row(row, [])
     assert session.state == {"k": 1, "app:a": 2}
     assert (session.app_name, session.user_id, session.id) == ("app", "u1", "s1")
     assert (session.revision, session.last_update_time, session.create_time) == (4, 20.0, 10.0)
+    assert session.last_event_time == 15.0
+
+
+def test_event_rows_become_documents_with_their_fields_by_name() -> None:
+    row = (3, "e1", "inv", "user", None, 1.5, None, "x\x01" + "0y", None, '{"a":1}', '{"z":[1]}')
+    codec = RowCodec(PostgresDialect())
+    (document,) = codec.event_documents_from_rows([row])
+    assert json.loads(document) == {
+        "id": "e1",
+        "invocation_id": "inv",
+        "author": "user",
+        "branch": None,
+        "timestamp": 1.5,
+        "error_code": None,
+        "error_message": "x\x00y",
+        "content": None,
+        "actions": {"a": 1},
+        "z": [1],
+    }
+    assert EventColumns._fields == EVENT_COLUMNS
 
 
 def test_state_and_revision_rows() -> None:
