@@ -33,8 +33,9 @@ from ._render import escaped, utc_time
 def prune(url: str | None, older_than: timedelta, app_name: str | None, dry_run: bool) -> None:
     """Delete sessions last updated before a cut-off, with their events.
 
-    App and user state stay. Runs in small batches, so appends go on meanwhile; a session
-    updated after the cut-off while pruning runs is kept.
+    App and user state stay, and so do memories, those of the deleted sessions too
+    (adk-store memory delete removes them). Runs in small batches, so appends go on
+    meanwhile; a session updated after the cut-off while pruning runs is kept.
     """
     cutoff = cutoff_before_now(older_than)
     verb = "would delete" if dry_run else "deleted"
@@ -59,7 +60,10 @@ def prune(url: str | None, older_than: timedelta, app_name: str | None, dry_run:
                 )
 
     count = run(prune_sessions)
-    click.echo(f"{verb} {count} sessions last updated before {utc_time(cutoff)}")
+    click.echo(
+        f"{verb} {count} sessions last updated before {utc_time(cutoff)}; their memories stay "
+        "(delete them with adk-store memory delete)"
+    )
 
 
 COMMANDS = [prune]

@@ -245,19 +245,28 @@ def test_prune_lists_then_deletes_old_sessions(db_url: str) -> None:
                         events=[event],
                     )
                 )
+            await adk_store.MemoryService(service).add_events(
+                app_name="app",
+                user_id="u",
+                session_id="old",
+                events=[adk_store.Event(author="user", content={"parts": [{"text": "tides"}]})],
+            )
 
     anyio.run(fill)
 
     dry = succeeded("prune", "--older-than", "2d", "--dry-run", url=db_url)
     assert "would delete session old of user u in app app" in dry
     assert "would delete 1 sessions" in dry
+    assert "memories stay" in dry
     assert fetch_rows(db_url, "SELECT count(*) FROM adk_sessions") == [(2,)]
 
     done = succeeded("prune", "--older-than", "36h", "--app", "app", url=db_url)
     assert "deleted session old of user u in app app" in done
+    assert "memories stay" in done
     assert fetch_rows(db_url, "SELECT id FROM adk_sessions") == [("new",)]
     assert fetch_rows(db_url, "SELECT DISTINCT session_id FROM adk_events") == [("new",)]
     assert fetch_rows(db_url, "SELECT count(*) FROM adk_user_states") == [(1,)]
+    assert fetch_rows(db_url, "SELECT session_id FROM adk_memories") == [("old",)]
 
 
 @pytest.mark.databases("sqlite")

@@ -63,6 +63,34 @@ async def test_prune_deletes_old_sessions_with_their_events_and_keeps_state(
     assert await service.get_app_state(app_name="app") == {"kept": 2}
 
 
+async def test_memories_of_pruned_and_deleted_sessions_stay_and_are_found(
+    service: adk_store.SessionService, db_url: str
+) -> None:
+    long_ago = time.time() - 86_400
+    memory = adk_store.MemoryService(service)
+    for session_id in ("pruned", "deleted"):
+        said = Event(
+            author="user",
+            timestamp=long_ago,
+            content={"role": "user", "parts": [{"text": f"the {session_id} one likes tides"}]},
+        )
+        record = SessionRecord("app", "u", session_id, update_time=long_ago, events=[said])
+        await service.import_session(record)
+        session = await service.get_session(app_name="app", user_id="u", session_id=session_id)
+        assert session is not None
+        assert await memory.add_session(session) == 1
+    before = await raw_fetch(db_url, "SELECT session_id, text FROM adk_memories ORDER BY seq")
+
+    await service.delete_session(app_name="app", user_id="u", session_id="deleted")
+    assert await service.prune(updated_before=long_ago + 1) == 1
+
+    assert await session_ids(db_url) == set()
+    after = await raw_fetch(db_url, "SELECT session_id, text FROM adk_memories ORDER BY seq")
+    assert after == before
+    found = await memory.search(app_name="app", user_id="u", query="tides")
+    assert sorted(m.session_id or "" for m in found) == ["deleted", "pruned"]
+
+
 async def test_prune_dry_run_reports_and_deletes_nothing(
     service: adk_store.SessionService, db_url: str
 ) -> None:
