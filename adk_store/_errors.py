@@ -112,15 +112,26 @@ class SchemaVersionError(AdkStoreError):
 
 
 class StoreNotEmptyError(AdkStoreError):
-    """Dropping adk-store's tables was refused because they still hold sessions."""
+    """Dropping adk-store's tables was refused because they still hold what the drop would
+    delete: sessions, or memories.
 
-    def __init__(self, sessions: int) -> None:
+    ``sessions`` and ``memories`` count what the refused drop would have deleted (a
+    downgrade to schema version 1 deletes memories only).
+    """
+
+    def __init__(self, sessions: int, memories: int = 0) -> None:
+        held = [
+            f"{count} {what}(s)"
+            for count, what in ((sessions, "session"), (memories, "memory"))
+            if count
+        ]
         super().__init__(
-            f"the store holds {sessions} session(s); dropping the schema would delete them: "
+            f"the store holds {' and '.join(held)}; dropping the schema would delete them: "
             "export them first (adk-store export) or force it (drop_schema(..., force=True), "
             "adk-store uninstall --force)"
         )
         self.sessions = sessions
+        self.memories = memories
 
 
 class DatabaseError(AdkStoreError):

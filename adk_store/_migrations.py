@@ -196,17 +196,17 @@ async def downgrade(
     force: bool = False,
 ) -> int:
     """Take the schema back to ``target`` (0: no adk-store table left); return the version
-    found before. Unless ``force``, a store holding sessions raises
-    :class:`StoreNotEmptyError` and nothing changes."""
+    found before. Unless ``force``, a store holding what the steps would drop raises
+    :class:`StoreNotEmptyError` and nothing changes: sessions when going back to 0, memories
+    when going back below version 2 (going back to 1 keeps the sessions)."""
     async with schema_locked(connection, dialect):
         found = await stored_version(connection, dialect, statements)
         if found <= target:
             return found
         refuse_newer(found, SCHEMA_VERSION)
         steps = downgrade_steps(dialect.name, found, target)
-        held = int(await connection.fetch_val(statements.count_sessions) or 0)
-        if held and not force:
-            raise StoreNotEmptyError(held)
+        if not force:
+            await _refuse_dropping_data(connection, statements, found, target)
         await dialect.prepare_migrations(connection)
         for version, step in steps:
             logger.info("taking the %s schema back from version %d", dialect.name, version)
@@ -214,6 +214,24 @@ async def downgrade(
             for statement in step:
                 await connection.execute(statement)
         return found
+
+
+_MEMORIES_VERSION = 2
+"""The schema version that added memories; going back below it drops them."""
+
+
+async def _refuse_dropping_data(
+    connection: Connection, statements: Statements, found: int, target: int
+) -> None:
+    """Raise :class:`StoreNotEmptyError` if going from ``found`` back to ``target`` would
+    drop stored sessions or memories."""
+    sessions = memories = 0
+    if target < 1:
+        sessions = int(await connection.fetch_val(statements.count_sessions) or 0)
+    if target < _MEMORIES_VERSION <= found:
+        memories = int(await connection.fetch_val(statements.count_memories) or 0)
+    if sessions or memories:
+        raise StoreNotEmptyError(sessions, memories)
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from ._schema import (
     EVENT_COLUMNS,
     app_states,
     events,
+    memories,
     same_incarnation,
     schema_versions,
     session_key,
@@ -275,6 +276,7 @@ class Statements:
             sa.delete(schema_versions).where(schema_versions.c.version == sa.bindparam("version"))
         )
         self.count_sessions = self._sql(sa.select(sa.func.count()).select_from(sessions))
+        self.count_memories = self._sql(sa.select(sa.func.count()).select_from(memories))
 
     def session_list(
         self, *, of_user: bool, page: bool, after_token: bool, newest_first: bool = False

@@ -119,39 +119,43 @@ def status(url: str | None, as_json: bool) -> None:
 @click.command(
     epilog=example(
         "adk-store uninstall --url sqlite+aiosqlite:///sessions.db",
-        "adk-store uninstall --force --yes   # also when sessions are stored",
+        "adk-store uninstall --force --yes   # also when sessions or memories are stored",
     )
 )
 @url_option
 @schema_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--force", is_flag=True, help="Drop the tables even while they hold sessions.")
+@click.option(
+    "--force", is_flag=True, help="Drop the tables even while they hold sessions or memories."
+)
 def uninstall(url: str | None, schema: str | None, yes: bool, force: bool) -> None:
     """Drop adk-store's tables, views, triggers and indexes from a database.
 
-    Refused while sessions are stored, unless --force. A PostgreSQL --schema stays, empty.
+    Refused while sessions or memories are stored, unless --force. A PostgreSQL --schema
+    stays, empty.
     """
     database = existing_database(url)
 
-    async def stored() -> tuple[int, int]:
+    async def stored() -> tuple[int, int, int]:
         found = await schema_version(database, schema=schema)
         if not found:
-            return 0, 0
+            return 0, 0, 0
         async with SessionService(database, schema=schema, pool_size=1) as service:
-            return found, (await service.status()).sessions
+            held = await service.status()
+        return found, held.sessions, held.memories
 
-    found, sessions = run(stored)
+    found, sessions, memories = run(stored)
     if not found:
         click.echo("no adk-store schema in this database; nothing to do")
         return
-    if sessions and not force:
-        raise StoreNotEmptyError(sessions)
+    if (sessions or memories) and not force:
+        raise StoreNotEmptyError(sessions, memories)
     if not yes:
         if not sys.stdin.isatty():
             raise InvalidArgumentError("pass --yes to uninstall without a terminal to confirm on")
         click.confirm(
             f"drop adk-store's tables (schema version {found}) and the {sessions} sessions "
-            "they hold?",
+            f"and {memories} memories they hold?",
             abort=True,
         )
 

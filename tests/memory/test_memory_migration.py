@@ -1,5 +1,6 @@
 """Schema version 2 (memories) on a filled version-1 database: several processes upgrade at
-once, every session stays, and memories work at once; going back to 1 drops only them."""
+once, every session stays, and memories work at once; going back to 1 drops only them, and
+needs ``force`` only while memories are stored."""
 
 from __future__ import annotations
 
@@ -74,7 +75,43 @@ async def test_three_processes_upgrade_a_filled_version_1_store_to_memories(
         assert {m.session_id for m in found} == {sessions[0].id}
 
 
-async def test_going_back_to_version_1_drops_the_memories_and_keeps_the_sessions(
+async def back_to_version_1(db_url: str, *, force: bool) -> int:
+    """Take the store at ``db_url`` back to schema version 1 as adk-store's own downgrade
+    does; the version found before."""
+    async with adk_store.SessionService(db_url) as service:
+        dialect, statements = service._dialect, service._statements
+
+        async def downgrade(pool: ConnectionPool) -> int:
+            async with pool.writer() as connection:
+                return await _migrations.downgrade(
+                    connection, dialect, statements, target=1, force=force
+                )
+
+        return await service._connector.call("downgrade", downgrade)
+
+
+async def memory_tables(db_url: str) -> list[tuple[object, ...]]:
+    return await raw_fetch(
+        db_url,
+        "SELECT name FROM sqlite_master WHERE name LIKE 'adk_memor%'"
+        if db_url.startswith("sqlite")
+        else "SELECT relname FROM pg_class WHERE relname LIKE 'adk_memor%'",
+    )
+
+
+async def test_going_back_to_version_1_keeps_the_sessions_without_force(db_url: str) -> None:
+    async with adk_store.SessionService(db_url, create_schema=True) as service:
+        await fill_store(service, sessions_per_user=1, events_per_session=2)
+    before = await session_rows(db_url)
+
+    assert await back_to_version_1(db_url, force=False) == 2
+
+    assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
+    assert await session_rows(db_url) == before
+    assert await memory_tables(db_url) == []
+
+
+async def test_going_back_to_version_1_refuses_while_memories_are_stored_unless_forced(
     db_url: str,
 ) -> None:
     async with adk_store.SessionService(db_url, create_schema=True) as service:
@@ -82,24 +119,14 @@ async def test_going_back_to_version_1_drops_the_memories_and_keeps_the_sessions
         await MemoryService(service).add_memories(
             app_name="tutor", user_id="ada", memories=[NewMemory(text="likes tides")]
         )
-        dialect, statements = service._dialect, service._statements
     before = await session_rows(db_url)
-    async with adk_store.SessionService(db_url) as service:
 
-        async def to_version_1(pool: ConnectionPool) -> int:
-            # Forced: a downgrade refuses while sessions exist; going to 1 keeps them.
-            async with pool.writer() as connection:
-                return await _migrations.downgrade(
-                    connection, dialect, statements, target=1, force=True
-                )
+    with pytest.raises(adk_store.StoreNotEmptyError, match="holds 1 memory") as refused:
+        await back_to_version_1(db_url, force=False)
 
-        assert await service._connector.call("downgrade", to_version_1) == 2
+    assert (refused.value.sessions, refused.value.memories) == (0, 1)
+    assert await raw_fetch(db_url, "SELECT text FROM adk_memories") == [("likes tides",)]
+    assert await back_to_version_1(db_url, force=True) == 2
     assert await raw_fetch(db_url, "SELECT version FROM adk_schema_versions") == [(1,)]
     assert await session_rows(db_url) == before
-    leftovers = await raw_fetch(
-        db_url,
-        "SELECT name FROM sqlite_master WHERE name LIKE 'adk_memor%'"
-        if db_url.startswith("sqlite")
-        else "SELECT relname FROM pg_class WHERE relname LIKE 'adk_memor%'",
-    )
-    assert leftovers == []
+    assert await memory_tables(db_url) == []

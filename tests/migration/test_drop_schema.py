@@ -1,4 +1,5 @@
-"""``drop_schema``: adk-store's ``down`` without Alembic, refused while sessions exist."""
+"""``drop_schema``: adk-store's ``down`` without Alembic, refused while sessions or memories
+exist."""
 
 from __future__ import annotations
 
@@ -27,6 +28,22 @@ async def test_drop_schema_refuses_a_store_holding_sessions_and_changes_nothing(
     assert refused.value.sessions == 2
     assert await objects(db_url) == before
     assert await adk_store.schema_version(db_url) == adk_store.SCHEMA_VERSION
+
+
+async def test_drop_schema_refuses_a_store_holding_only_memories(db_url: str) -> None:
+    async with adk_store.SessionService(db_url, create_schema=True) as service:
+        await adk_store.MemoryService(service).add_memories(
+            app_name="app", user_id="u1", memories=[adk_store.NewMemory(text="likes tides")]
+        )
+    before = await objects(db_url)
+
+    with pytest.raises(adk_store.StoreNotEmptyError, match="holds 1 memory") as refused:
+        await adk_store.drop_schema(db_url)
+
+    assert (refused.value.sessions, refused.value.memories) == (0, 1)
+    assert await objects(db_url) == before
+    assert await adk_store.drop_schema(db_url, force=True) == adk_store.SCHEMA_VERSION
+    assert await objects(db_url) == set()
 
 
 async def test_drop_schema_with_force_leaves_no_adk_store_object(db_url: str) -> None:
