@@ -299,9 +299,10 @@ def _compiled_statements() -> dict[str, str]:
 
 def test_only_the_app_listing_leaves_user_id_out_of_a_per_user_statement() -> None:
     # The statements of ``list_sessions(app_name=...)`` without a user: the one fan-out of
-    # the service; and the count of every session that removing the store checks first,
-    # an administrator's operation, not a request's.
+    # the service; and the counts of every session and memory that removing the store (or
+    # its memories) checks first, an administrator's operation, not a request's.
     compiled = _compiled_statements()
+    assert ":app_name" not in compiled.pop("count_memories")
     app_listings = {name for name in compiled if name.startswith("list_app_sessions(")}
     assert len(app_listings) == 6
     per_user = {
