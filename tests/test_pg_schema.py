@@ -17,7 +17,7 @@ from adk_store.dialects import PostgresDialect
 from ._db import raw_fetch, raw_script
 
 APP = "app"
-TABLES = ["adk_app_states", "adk_events", "adk_schema_versions", "adk_sessions", "adk_user_states"]
+TABLES = sorted(table.name for table in adk_store.metadata.sorted_tables)
 _roles = itertools.count(1)
 
 
