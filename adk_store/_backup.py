@@ -1,10 +1,11 @@
-"""Backups: SQLite's online backup API, and the ``pg_dump`` command for PostgreSQL."""
+"""Backups: SQLite's online backup API, the ``pg_dump`` command for PostgreSQL and the
+``mariadb-dump`` command for MariaDB/MySQL."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ._errors import DatabaseError, InvalidArgumentError
 from ._files import replaced_on_success
@@ -55,6 +56,38 @@ def pg_dump_command(url: str, target: Path) -> list[str]:
     return ["pg_dump", "--format=custom", *tables, f"--file={target}", libpq_url(url)]
 
 
+def mariadb_dump_command(url: str, target: Path) -> list[str]:
+    """The ``mariadb-dump`` command that saves adk-store's tables and routines (the append
+    procedure and the state merge function) of the MariaDB/MySQL database at ``url``, in
+    one consistent snapshot.
+
+    The password is left out of it: ``mariadb-dump`` takes it from ``~/.my.cnf`` or
+    ``MYSQL_PWD``, or asks for it given ``--password``.
+    """
+    parts = urlsplit(url)
+    connection = [f"--host={parts.hostname or 'localhost'}"]
+    if parts.port is not None:
+        connection.append(f"--port={parts.port}")
+    if parts.username:
+        connection.append(f"--user={unquote(parts.username)}")
+    for name, value in _parameters(url):
+        if name == "unix_socket":
+            connection = [f"--socket={value}", *connection[2:]]
+        elif name == "ssl" and value.lower() not in {"false", "0", "no"}:
+            connection.append("--ssl")
+    database = unquote(parts.path.lstrip("/"))
+    return [
+        "mariadb-dump",
+        "--single-transaction",
+        "--routines",
+        "--skip-triggers",
+        *connection,
+        f"--result-file={target}",
+        database,
+        *sorted(metadata.tables),
+    ]
+
+
 def libpq_url(url: str) -> str:
     """``url`` as libpq spells it, without its password (in the user part or the query)."""
     parts = urlsplit(url)
@@ -71,7 +104,7 @@ def libpq_url(url: str) -> str:
 
 
 def has_password(url: str) -> bool:
-    """Whether ``url`` carries a password (which :func:`libpq_url` leaves out)."""
+    """Whether ``url`` carries a password (which the printed commands leave out)."""
     return urlsplit(url).password is not None or _password_parameters(url)
 
 

@@ -100,6 +100,8 @@ class MariadbServer:
                         "--max-connections=400",
                         "--innodb-buffer-pool-size=128M",
                         "--skip-name-resolve",
+                        "--character-set-server=utf8mb4",
+                        "--collation-server=utf8mb4_general_ci",
                     ]
                 ),
                 stdout=log,

@@ -25,7 +25,14 @@ from .. import InvalidArgumentError
 URI_SCHEME = "adk-store"
 """The prefix of adk-store's session service URIs: ``adk-store:<database URL>``."""
 
-_DATABASE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgresql", "postgresql+asyncpg", "postgres")
+_DATABASE_SCHEMES = (
+    "sqlite",
+    "sqlite+aiosqlite",
+    "postgresql",
+    "postgresql+asyncpg",
+    "postgres",
+    "mysql+asyncmy",
+)
 
 URI_SCHEMES = (URI_SCHEME, *(f"{URI_SCHEME}+{scheme}" for scheme in _DATABASE_SCHEMES))
 """Every URI scheme :func:`~adk_store.adk.register_session_services` registers."""

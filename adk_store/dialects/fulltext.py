@@ -128,10 +128,10 @@ class TsvectorIndex(MemoryIndex):
         return " or ".join(_quoted(term) for term in terms)
 
 
-INNODB_WORD_PREFIX = "w"
-"""Put before every word InnoDB indexes: a word of one or two characters (a CJK character,
-"go") then meets InnoDB's shortest indexed word (three characters by default), and no word
-is a stop word."""
+INNODB_WORD_PREFIX = "ww"
+"""Put before every word InnoDB indexes: a word of one character (a CJK character, "a") then
+meets InnoDB's shortest indexed word (three characters by default), and no word is a stop
+word."""
 
 
 def _prefixed_words(text: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

@@ -28,8 +28,10 @@ silently cut short."""
 SCHEMA_LOCK = "adk-store schema"
 """The name of the ``GET_LOCK`` lock that serialises migrations across processes."""
 
-MAX_JSON_DEPTH = 32
-"""MariaDB's JSON functions and ``JSON_VALID`` refuse documents nested deeper than this."""
+MAX_JSON_NESTING = 31
+"""The most arrays and objects a stored JSON document may nest inside one another: MariaDB's
+JSON functions and ``JSON_VALID`` stop at a depth of 32, counting the innermost value as one
+more level (``JSON_DEPTH('[[1]]')`` is 3)."""
 
 _DUPLICATE_KEY = 1062
 _SERVER_ERRORS_BELOW = 2000
@@ -124,13 +126,13 @@ class MysqlDialect(Dialect):
         return None if revision is None else int(revision)
 
     def adapt_json(self, json_text: str, where: str) -> str:
-        if json_text.count("{") + json_text.count("[") > MAX_JSON_DEPTH:
-            depth = _json_depth(json_text)
-            if depth > MAX_JSON_DEPTH:
+        if json_text.count("{") + json_text.count("[") > MAX_JSON_NESTING:
+            nesting = _json_nesting(json_text)
+            if nesting > MAX_JSON_NESTING:
                 raise StateSerializationError(
                     where,
-                    f"it is nested {depth} levels deep; MariaDB's JSON holds at most "
-                    f"{MAX_JSON_DEPTH}",
+                    f"its arrays and objects nest {nesting} deep; MariaDB's JSON holds at "
+                    f"most {MAX_JSON_NESTING}",
                 )
         return json_text
 
@@ -166,7 +168,7 @@ class MysqlDialect(Dialect):
         return {"min_size": 0, "max_size": pool_size, "connect_timeout": connect_timeout}
 
 
-def _json_depth(json_text: str) -> int:
+def _json_nesting(json_text: str) -> int:
     """How deeply arrays and objects nest in ``json_text`` (strings skipped)."""
     depth = deepest = 0
     in_string = escaped = False

@@ -86,6 +86,9 @@ END;
 -- new_expected (and, when new_created is not null, was created then), insert the event with
 -- the new revision as its seq, merge the app and user state deltas (NULL for none). Returns
 -- the new revision, or NULL when the session is missing or moved on (nothing written).
+-- Called inside a transaction already open (an application's outer transaction, where each
+-- operation runs in a savepoint), it neither starts nor ends one: START TRANSACTION would
+-- commit the caller's work, and the caller's savepoint undoes a failed append.
 CREATE OR REPLACE PROCEDURE adk_append(
     IN new_app_name VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
     IN new_user_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
@@ -109,12 +112,17 @@ CREATE OR REPLACE PROCEDURE adk_append(
 )
 MODIFIES SQL DATA
 BEGIN
+    DECLARE own_transaction BOOLEAN DEFAULT @@in_transaction = 0;
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        ROLLBACK;
+        IF own_transaction THEN
+            ROLLBACK;
+        END IF;
         RESIGNAL;
     END;
-    START TRANSACTION;
+    IF own_transaction THEN
+        START TRANSACTION;
+    END IF;
     UPDATE adk_sessions
     SET state = adk_json_merge(state, new_session_delta),
         revision = revision + 1,
@@ -123,7 +131,9 @@ BEGIN
         AND revision = new_expected
         AND (new_created IS NULL OR create_time = new_created);
     IF ROW_COUNT() = 0 THEN
-        ROLLBACK;
+        IF own_transaction THEN
+            ROLLBACK;
+        END IF;
         SELECT NULL AS revision;
     ELSE
         INSERT INTO adk_events (
@@ -146,7 +156,9 @@ BEGIN
             ON DUPLICATE KEY UPDATE
                 state = adk_json_merge(state, VALUES(state)), update_time = VALUES(update_time);
         END IF;
-        COMMIT;
+        IF own_transaction THEN
+            COMMIT;
+        END IF;
         SELECT new_expected + 1 AS revision;
     END IF;
 END;

@@ -62,8 +62,9 @@ _built: dict[tuple[str, str], AdkSource] = {}
 def _source(request: pytest.FixtureRequest, layout: str, database: str) -> AdkSource:
     """The source of ``layout`` on ``database``, built once per test run (nothing writes it)."""
     if (layout, database) not in _built:
-        if database == "postgresql":
-            url = request.getfixturevalue("postgres").new_database()
+        if database != "sqlite":
+            provider = request.getfixturevalue("postgres" if database == "postgresql" else "mysql")
+            url = provider.new_database()
             location = adk_location = url
         else:
             factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
@@ -80,7 +81,9 @@ def _source(request: pytest.FixtureRequest, layout: str, database: str) -> AdkSo
 
 
 def _source_param(layout: str, database: str) -> Any:
-    marks = [pytest.mark.postgresql] if database == "postgresql" else []
+    marks = {"postgresql": [pytest.mark.postgresql], "mysql": [pytest.mark.mysql]}.get(
+        database, []
+    )
     return pytest.param((layout, database), id=f"{layout}-{database}", marks=marks)
 
 
@@ -89,6 +92,8 @@ ALL_SOURCES = [
     _source_param("v1", "postgresql"),
     _source_param("v0", "sqlite"),
     _source_param("v0", "postgresql"),
+    _source_param("v1", "mysql"),
+    _source_param("v0", "mysql"),
     _source_param("sqlite-service", "sqlite"),
 ]
 SOME_SOURCES = [_source_param("v0", "sqlite"), _source_param("v1", "postgresql")]
@@ -106,14 +111,19 @@ async def _store_view(url: str) -> dict[tuple[str, str, str], sources.SessionVie
 
 
 async def _source_fingerprint(source: AdkSource) -> Any:
-    """Everything in the source database: its bytes (SQLite) or all its rows (PostgreSQL)."""
+    """Everything in the source database: its bytes (SQLite) or all its rows."""
     url, _ = database_location(source.location, read_only=False)
     if url.startswith("sqlite"):
         path = anyio.Path(url.split(":///", 1)[1])
         names = sorted([entry.name async for entry in path.parent.iterdir()])
         return names, hashlib.sha256(await path.read_bytes()).hexdigest()
     tables = ("adk_internal_metadata", "sessions", "events", "app_states", "user_states")
-    present = {row[0] for row in await _db.raw_fetch(url, "SELECT tablename FROM pg_tables")}
+    list_tables = (
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+        if _db.is_mysql(url)
+        else "SELECT tablename FROM pg_tables"
+    )
+    present = {row[0] for row in await _db.raw_fetch(url, list_tables)}
     return {
         table: sorted(map(repr, await _db.raw_fetch(url, f"SELECT * FROM {table}")))
         for table in tables
@@ -396,7 +406,7 @@ async def _target_url(db_kind: str, tmp_path: Path, request: pytest.FixtureReque
     """A new, empty database for google-adk, of the same kind as the store."""
     if db_kind == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'exported.db'}"
-    provider = request.getfixturevalue("postgres")
+    provider = request.getfixturevalue("postgres" if db_kind == "postgresql" else "mysql")
     return str(await anyio.to_thread.run_sync(provider.new_database))
 
 

@@ -20,6 +20,8 @@ from google.adk.runners import Runner
 from adk_store.adk import AdkSessionService
 from adk_store.demos.barista import APP_NAME, build_barista_agent, converse
 
+from .._db import database_name, is_mysql, raw_script
+
 pytestmark = pytest.mark.parametrize("anyio_backend", ["asyncio"])
 
 PASSWORD = "pw-that-must-not-be-logged"
@@ -71,12 +73,23 @@ def agents_dir(tmp_path: Path) -> Iterator[Path]:
         sys.path.remove(str(folder))
 
 
-def with_password(url: str) -> str:
-    """``url`` with a password added (the test server trusts local connections)."""
+async def with_password(url: str) -> str:
+    """``url`` with a password added: PostgreSQL's test server trusts local connections,
+    and on MariaDB's a user with that password is made for the database."""
     parts = urlsplit(url)
     if parts.scheme.startswith("sqlite"):
         return url
     user = parts.username or "postgres"
+    if is_mysql(url):
+        user = "swap"
+        account = f"'{user}'@'{parts.hostname}'"
+        await raw_script(
+            url,
+            [
+                f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY '{PASSWORD}'",
+                f"GRANT ALL ON `{database_name(url)}`.* TO {account}",
+            ],
+        )
     netloc = f"{user}:{PASSWORD}@{parts.hostname}:{parts.port}"
     return urlunsplit(parts._replace(netloc=netloc))
 
@@ -88,7 +101,7 @@ async def test_adk_web_server_serves_both_uri_forms_and_logs_no_password(
     from google.adk.cli.service_registry import load_services_module
     from google.adk.cli.utils.service_factory import create_session_service_from_options
 
-    uri = form.format(url=with_password(db_url))
+    uri = form.format(url=await with_password(db_url))
     caplog.set_level(logging.DEBUG)
     load_services_module(str(agents_dir))
     built = create_session_service_from_options(base_dir=agents_dir, session_service_uri=uri)

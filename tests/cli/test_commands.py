@@ -1,10 +1,15 @@
-"""Each command against a real database (SQLite file and PostgreSQL), run as a subprocess."""
+"""Each command against a real database (SQLite file, PostgreSQL, MariaDB), run as a
+subprocess."""
 
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 import pytest
@@ -58,7 +63,7 @@ def test_migrate_takes_the_url_as_an_argument_or_from_the_environment(db_url: st
     assert "upgraded from version 0" in succeeded("migrate", db_url)
     again = adk_store_command("migrate", "--check", env_url=db_url)
     assert again.returncode == 0
-    assert "schema version 1" in again.stdout
+    assert f"schema version {adk_store.SCHEMA_VERSION}" in again.stdout
 
 
 def test_sessions_list_newest_first_or_oldest_first(db_url: str) -> None:
@@ -317,3 +322,61 @@ def test_backup_of_postgresql_never_prints_the_password(
     assert "s3cr" not in finished.stdout + finished.stderr
     assert f"postgresql://{user}@" in finished.stdout
     assert "PGPASSWORD" in finished.stderr
+
+
+@pytest.mark.databases("mysql")
+def test_backup_of_mariadb_prints_a_mariadb_dump_command_that_restores_the_store(
+    db_url: str, new_db_url: Callable[[], str], tmp_path: Path
+) -> None:
+    (first, *_) = filled_store(db_url, sessions_per_user=1, events_per_session=2)
+    target = tmp_path / "store.sql"
+
+    finished = adk_store_command("backup", str(target), url=db_url)
+
+    assert finished.returncode == 1
+    assert "mariadb-dump" in finished.stderr
+    assert finished.stdout.startswith("mariadb-dump --single-transaction --routines")
+    subprocess.run(shlex.split(finished.stdout), check=True, capture_output=True)
+    copy = new_db_url()
+    parts = urlsplit(copy)
+    with target.open("rb") as dump:
+        subprocess.run(
+            [
+                "mariadb",
+                f"--host={parts.hostname}",
+                f"--port={parts.port}",
+                f"--user={parts.username}",
+                parts.path.lstrip("/"),
+            ],
+            stdin=dump,
+            check=True,
+            capture_output=True,
+        )
+    assert succeeded("export", "-", url=copy) == succeeded("export", "-", url=db_url)
+
+    async def append_to_the_copy() -> int:
+        # The append is a routine of the dump: the copy takes appends.
+        async with adk_store.SessionService(copy) as service:
+            session = await service.get_session(
+                app_name=first.app_name, user_id=first.user_id, session_id=first.id
+            )
+            assert session is not None
+            await service.append_event(session, adk_store.Event(author="user"))
+            return session.revision
+
+    assert anyio.run(append_to_the_copy) == first.revision + 1
+
+
+@pytest.mark.databases("mysql")
+def test_backup_of_mariadb_never_prints_the_password(db_url: str, tmp_path: Path) -> None:
+    succeeded("init", url=db_url)
+    scheme, _, rest = db_url.partition("://")
+    user, _, location = rest.rpartition("@")
+    with_password = f"{scheme}://{user}:s3cr%40t@{location}"
+
+    finished = adk_store_command("backup", str(tmp_path / "store.sql"), url=with_password)
+
+    assert finished.returncode == 1
+    assert "s3cr" not in finished.stdout + finished.stderr
+    assert f"--user={user} " in finished.stdout
+    assert "--password" in finished.stderr

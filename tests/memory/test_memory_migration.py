@@ -91,12 +91,16 @@ async def back_to_version_1(db_url: str, *, force: bool) -> int:
 
 
 async def memory_tables(db_url: str) -> list[tuple[object, ...]]:
-    return await raw_fetch(
-        db_url,
-        "SELECT name FROM sqlite_master WHERE name LIKE 'adk_memor%'"
-        if db_url.startswith("sqlite")
-        else "SELECT relname FROM pg_class WHERE relname LIKE 'adk_memor%'",
-    )
+    if db_url.startswith("sqlite"):
+        query = "SELECT name FROM sqlite_master WHERE name LIKE 'adk_memor%'"
+    elif db_url.startswith("mysql"):
+        query = (
+            "SELECT TABLE_NAME FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'adk_memor%'"
+        )
+    else:
+        query = "SELECT relname FROM pg_class WHERE relname LIKE 'adk_memor%'"
+    return await raw_fetch(db_url, query)
 
 
 async def test_going_back_to_version_1_keeps_the_sessions_without_force(db_url: str) -> None:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from .._db import is_sqlite, raw_fetch
+from .._db import is_mysql, is_sqlite, raw_fetch
 
 ALEMBIC_OWN = {"alembic_version", "alembic_version_pkc", "sqlite_autoindex_alembic_version_1"}
 
 
 async def objects(url: str) -> set[tuple[str, str]]:
     """``(kind, name)`` of every table, view, trigger, index and sequence outside the
-    catalogs (PostgreSQL names carry their schema), Alembic's version table left out."""
+    catalogs (PostgreSQL names carry their schema; MariaDB's routines count too), Alembic's
+    version table left out."""
+    if is_mysql(url):
+        rows = await raw_fetch(
+            url,
+            "SELECT TABLE_TYPE, TABLE_NAME FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE() "
+            "UNION ALL SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
+            "WHERE ROUTINE_SCHEMA = DATABASE() "
+            "UNION ALL SELECT 'TRIGGER', TRIGGER_NAME FROM information_schema.TRIGGERS "
+            "WHERE TRIGGER_SCHEMA = DATABASE()",
+        )
+        return {(str(kind), str(name)) for kind, name in rows if name not in ALEMBIC_OWN}
     if is_sqlite(url):
         rows = await raw_fetch(url, "SELECT type, name FROM sqlite_master")
         return {(str(kind), str(name)) for kind, name in rows if name not in ALEMBIC_OWN}

@@ -360,11 +360,12 @@ async def test_extreme_after_timestamps_select_nothing_or_everything(
     assert await events_after(0) == 3
 
 
-async def test_negative_zero_keeps_its_sign_on_sqlite_and_its_value_on_postgresql(
+async def test_negative_zero_keeps_its_sign_on_sqlite_and_mariadb_and_its_value_on_postgresql(
     service: adk_store.SessionService, db_url: str
 ) -> None:
-    # JSONB stores numbers as numeric, which has no negative zero (docs/guarantees.md).
-    expected = -0.0 if db_url.startswith("sqlite") else 0.0
+    # JSONB stores numbers as numeric, which has no negative zero (docs/guarantees.md);
+    # SQLite and MariaDB store JSON as text.
+    expected = 0.0 if db_url.startswith("postgresql") else -0.0
     session = await service.create_session(app_name=APP, user_id=USER, session_id="s")
     await service.append_event(
         session, Event(author="user", actions=EventActions(state_delta={"z": -0.0}))

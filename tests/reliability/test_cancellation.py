@@ -27,7 +27,7 @@ from databases.core import Connection
 import adk_store
 from adk_store import Event, EventActions
 
-from .._db import dump, is_sqlite, raw_fetch
+from .._db import dump, placeholder, raw_fetch
 from ._support import Call, QueryHook
 
 pytestmark = pytest.mark.reliability
@@ -193,7 +193,7 @@ async def test_cancelled_delete_session_deletes_all_or_nothing(
     position: str,
 ) -> None:
     hook = QueryHook(recording=False).install(monkeypatch)
-    placeholder = "?" if is_sqlite(db_url) else "$1"
+    mark = placeholder(db_url)
     interrupted = 0
     for n in range(1, MOST_CALLS):
         session_id = f"doomed-{n}"
@@ -214,7 +214,7 @@ async def test_cancelled_delete_session_deletes_all_or_nothing(
         else:
             orphans = await raw_fetch(
                 db_url,
-                f"SELECT count(*) FROM adk_events WHERE session_id = {placeholder}",
+                f"SELECT count(*) FROM adk_events WHERE session_id = {mark}",
                 session_id,
             )
             assert orphans == [(0,)], f"call {n}: events outlived their session"

@@ -21,7 +21,7 @@ import pytest
 import adk_store
 from adk_store import Event
 
-from .._db import database_name, is_sqlite, raw_fetch, sqlite_path
+from .._db import database_name, is_mysql, is_sqlite, raw_fetch, sqlite_path
 
 pytestmark = pytest.mark.reliability
 
@@ -57,11 +57,16 @@ async def _open_connections(db_url: str) -> int:
             except OSError:
                 continue
         return count
-    rows = await raw_fetch(
-        db_url,
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-        database_name(db_url),
-    )
+    if is_mysql(db_url):
+        query = (
+            "SELECT count(*) FROM information_schema.PROCESSLIST "
+            "WHERE DB = %s AND ID <> CONNECTION_ID()"
+        )
+    else:
+        query = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+        )
+    rows = await raw_fetch(db_url, query, database_name(db_url))
     return int(rows[0][0])
 
 

@@ -2,8 +2,9 @@
 
 * The 10 most recent events of a 50,000-event session: the client receives 11 rows (the
   session and 10 events), and the database itself touches only those rows (PostgreSQL:
-  ``EXPLAIN ANALYZE`` row counts; SQLite: virtual-machine steps, counted with a progress
-  handler, are no more than for a 20-event session).
+  ``EXPLAIN ANALYZE`` row counts; MariaDB: the rows ``ANALYZE`` says each table access read;
+  SQLite: virtual-machine steps, counted with a progress handler, are no more than for a
+  20-event session).
 * A paginated ``list_sessions`` walk over thousands of sessions: the peak of traced memory
   while walking them all stays within a small multiple of fetching one page.
 
@@ -24,7 +25,7 @@ from databases.core import Connection
 import adk_store
 from adk_store import Event, GetSessionConfig
 
-from .._db import is_sqlite, raw_executemany, raw_fetch, raw_script
+from .._db import is_mysql, is_sqlite, placeholder, raw_executemany, raw_fetch, raw_script
 from ._support import Call, QueryHook
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -37,20 +38,32 @@ PAGE = 50
 
 
 def _placeholders(db_url: str, count: int) -> str:
-    if is_sqlite(db_url):
-        return ", ".join("?" * count)
-    return ", ".join(f"${n}" for n in range(1, count + 1))
+    return ", ".join(placeholder(db_url, n) for n in range(1, count + 1))
+
+
+def _as_text(db_url: str) -> str:
+    """The cast that reads a JSON column as its text (PostgreSQL's JSONB is not text)."""
+    return "::text" if db_url.startswith("postgresql") else ""
+
+
+def _as_jsonb(db_url: str, marks: str, *numbers: int) -> str:
+    """``marks`` with the given placeholders cast to JSONB on PostgreSQL."""
+    if not db_url.startswith("postgresql"):
+        return marks
+    for number in numbers:
+        marks = marks.replace(f"${number}", f"${number}::jsonb")
+    return marks
 
 
 async def _clone_events(db_url: str, session_id: str, total: int) -> None:
     """Fill the session with ``total`` events copied from its first (real) event."""
-    cast = "" if is_sqlite(db_url) else "::text"
+    cast = _as_text(db_url)
     rows = await raw_fetch(
         db_url,
         f"SELECT app_name, user_id, session_id, seq, id, invocation_id, author, branch, "
         f"timestamp, error_code, error_message, content{cast}, actions{cast}, "
         f"extra_fields{cast} FROM adk_events WHERE session_id = "
-        f"{'?' if is_sqlite(db_url) else '$1'}",
+        f"{placeholder(db_url)}",
         session_id,
     )
     (template,) = rows
@@ -59,10 +72,7 @@ async def _clone_events(db_url: str, session_id: str, total: int) -> None:
         row = list(template)
         row[3], row[4], row[8] = seq, f"event-{seq}", template[8] + seq
         clones.append(tuple(row))
-    marks = _placeholders(db_url, 14)
-    if not is_sqlite(db_url):
-        marks = marks.replace("$12", "$12::jsonb").replace("$13", "$13::jsonb")
-        marks = marks.replace("$14", "$14::jsonb")
+    marks = _as_jsonb(db_url, _placeholders(db_url, 14), 12, 13, 14)
     await raw_executemany(db_url, f"INSERT INTO adk_events VALUES ({marks})", clones)
     await raw_script(
         db_url,
@@ -87,11 +97,13 @@ class _WorkMeter:
     """Measures the database work of the service's event queries.
 
     PostgreSQL: the rows every plan node produced, from ``EXPLAIN ANALYZE`` of the same query
-    with the same values. SQLite: virtual-machine steps (in units of 100 instructions).
+    with the same values; MariaDB: the rows every table access read, from ``ANALYZE``.
+    SQLite: virtual-machine steps (in units of 100 instructions).
     """
 
-    def __init__(self, sqlite: bool) -> None:
-        self.sqlite = sqlite
+    def __init__(self, db_url: str) -> None:
+        self.sqlite = is_sqlite(db_url)
+        self.mysql = is_mysql(db_url)
         self.work = 0
         self._explaining = False
 
@@ -110,13 +122,15 @@ class _WorkMeter:
             await connection.raw_connection.set_progress_handler(None, 100)
             return
         self._explaining = True
+        explain = "ANALYZE FORMAT=JSON" if self.mysql else "EXPLAIN (ANALYZE, FORMAT JSON)"
         try:
-            plan = await connection.fetch_val(
-                f"EXPLAIN (ANALYZE, FORMAT JSON) {call.query}", call.values
-            )
+            plan = await connection.fetch_val(f"{explain} {call.query}", call.values)
         finally:
             self._explaining = False
-        self.work += _rows_in_plan(json.loads(plan)[0]["Plan"])
+        if self.mysql:
+            self.work += _rows_read_by_tables(json.loads(plan))
+        else:
+            self.work += _rows_in_plan(json.loads(plan)[0]["Plan"])
 
 
 def _rows_in_plan(node: dict[str, Any]) -> int:
@@ -124,17 +138,31 @@ def _rows_in_plan(node: dict[str, Any]) -> int:
     return rows + sum(_rows_in_plan(child) for child in node.get("Plans", []))
 
 
+def _rows_read_by_tables(node: Any) -> int:
+    """The rows every table access of a MariaDB ``ANALYZE FORMAT=JSON`` plan read."""
+    if isinstance(node, list):
+        return sum(_rows_read_by_tables(child) for child in node)
+    if not isinstance(node, dict):
+        return 0
+    rows = 0
+    if "table_name" in node:
+        rows = int((node.get("r_rows") or 0) * (node.get("r_loops") or 1))
+    return rows + sum(_rows_read_by_tables(child) for child in node.values())
+
+
 async def _recent_ten(
     service: adk_store.SessionService, db_url: str, monkeypatch: pytest.MonkeyPatch, sid: str
 ) -> tuple[list[str], int, int]:
     """Ids of the 10 most recent events, rows the client received, database work."""
-    meter = _WorkMeter(is_sqlite(db_url))
+    meter = _WorkMeter(db_url)
     hook = QueryHook(before=meter.before, after=meter.after).install(monkeypatch)
     loaded = await service.get_session(
         app_name=APP, user_id=USER, session_id=sid, config=GetSessionConfig(10)
     )
     monkeypatch.undo()
-    hook.calls = [call for call in hook.calls if not str(call.query).startswith("EXPLAIN")]
+    hook.calls = [
+        call for call in hook.calls if not str(call.query).startswith(("EXPLAIN", "ANALYZE"))
+    ]
     assert loaded is not None
     return [event.id for event in loaded.events], hook.rows_returned(), meter.work
 
@@ -166,7 +194,7 @@ async def _fill_app_with_sessions(
     await service.create_session(
         app_name=APP, user_id=USER, session_id="session-0", state={"blob": "x" * 2000}
     )
-    cast = "" if is_sqlite(db_url) else "::text"
+    cast = _as_text(db_url)
     (template,) = await raw_fetch(
         db_url,
         f"SELECT app_name, user_id, id, state{cast}, revision, create_time, update_time "
@@ -177,9 +205,7 @@ async def _fill_app_with_sessions(
         row = list(template)
         row[2], row[6] = f"session-{number}", template[6] + number
         clones.append(tuple(row))
-    marks = _placeholders(db_url, 7)
-    if not is_sqlite(db_url):
-        marks = marks.replace("$4", "$4::jsonb")
+    marks = _as_jsonb(db_url, _placeholders(db_url, 7), 4)
     await raw_executemany(db_url, f"INSERT INTO adk_sessions VALUES ({marks})", clones)
 
 

@@ -13,10 +13,10 @@ google-adk keeps sessions in three layouts, all with tables named ``sessions``, 
 :class:`AdkDatabase` holds one connection to such a database and runs every query on it.
 Queries run through adk-store's loop bridge (the one the core uses), so all of this works
 under asyncio and trio alike. A source is opened read-only (SQLite in ``mode=ro``,
-PostgreSQL in a ``READ ONLY`` transaction). PostgreSQL sources are read in one snapshot;
-SQLite sources one session at a time, each in a short read transaction, so that writers of
-the same file are never held up.
-Everything that differs between SQLite and PostgreSQL lives in :class:`_Flavour`.
+PostgreSQL and MariaDB/MySQL in a ``READ ONLY`` transaction). PostgreSQL and MariaDB/MySQL
+sources are read in one snapshot; SQLite sources one session at a time, each in a short read
+transaction, so that writers of the same file are never held up.
+Everything that differs between the databases lives in :class:`_Flavour`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import datetime
 import enum
 import json
 import math
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -33,11 +32,12 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import anyio
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect as SqlalchemyDialect
 
 from ... import AdkStoreError, DatabaseError, InvalidArgumentError
 from ..._locations import (
+    MysqlLocation,
     PostgresLocation,
     SqliteLocation,
     parse_location,
@@ -68,11 +68,13 @@ class SourceFormatError(AdkStoreError):
 
 
 class _Flavour:
-    """What differs between SQLite and PostgreSQL for google-adk's tables."""
+    """What differs between the databases for google-adk's tables."""
 
     name: str
     list_tables: str
     begin_write: str
+    session_setup: tuple[str, ...] = ()
+    """Run on every connection first (the SQL below quotes identifiers as ``"key"``)."""
     read_only_setup: tuple[str, ...]
     """Makes a source's connection unable to write. On PostgreSQL it also opens the one
     snapshot the whole source is read in (a long read holds up no writer there)."""
@@ -94,14 +96,12 @@ class _Flavour:
         """A placeholder that binds JSON text as the column's JSON type."""
         return f":{name}"
 
+    def unless_exists(self, *key: str) -> str:
+        """Ends an INSERT so that it leaves a row with the same ``key`` as it is."""
+        return f"ON CONFLICT ({', '.join(key)}) DO NOTHING"
+
     def time_param(self, moment: datetime.datetime) -> Any:
         """A naive UTC time as google-adk's DATETIME columns hold it."""
-        raise NotImplementedError
-
-    async def insert_rows(
-        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
-    ) -> None:
-        """Run ``statement`` (with ``:name`` parameters) once per row, in one driver call."""
         raise NotImplementedError
 
     def connect_options(self, connect_timeout: float) -> dict[str, Any]:
@@ -125,12 +125,6 @@ class _Sqlite(_Flavour):
     def time_param(self, moment: datetime.datetime) -> Any:
         # SQLAlchemy's SQLite DateTime, as google-adk's tables use it, stores this text.
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-    async def insert_rows(
-        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
-    ) -> None:
-        # sqlite3 binds :name parameters itself.
-        await connection.raw_connection.executemany(statement, rows)
 
 
 class _Postgres(_Flavour):
@@ -161,23 +155,39 @@ class _Postgres(_Flavour):
     def time_param(self, moment: datetime.datetime) -> Any:
         return moment
 
-    async def insert_rows(
-        self, connection: Connection, statement: str, rows: list[dict[str, Any]]
-    ) -> None:
-        # asyncpg takes $n parameters, and pipelines the rows.
-        names: list[str] = []
 
-        def number(match: re.Match[str]) -> str:
-            names.append(match.group(1))
-            return f"${len(names)}"
+class _Mysql(_Flavour):
+    name = "mysql"
+    list_tables = (
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+    )
+    begin_write = "START TRANSACTION"
+    session_setup = (
+        "SET SESSION sql_mode = 'ANSI_QUOTES,STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+    )
+    read_only_setup = ("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",)
+    read_only_teardown = ("ROLLBACK",)
+    begin_read = None
+    has_sqlite_service_files = False
+    sqlalchemy = mysql.dialect()
 
-        positional = _NAMED_PARAMETER.sub(number, statement)
-        await connection.raw_connection.executemany(
-            positional, [tuple(row[name] for name in names) for row in rows]
+    def list_columns(self, table: str) -> tuple[str, dict[str, Any]]:
+        return (
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :table",
+            {"table": table},
         )
 
+    def connect_options(self, connect_timeout: float) -> dict[str, Any]:
+        return {"connect_timeout": connect_timeout}
 
-_NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+    def unless_exists(self, *key: str) -> str:
+        # Sets nothing; unlike INSERT IGNORE, every other error is still raised.
+        return f"ON DUPLICATE KEY UPDATE {key[0]} = {key[0]}"
+
+    def time_param(self, moment: datetime.datetime) -> Any:
+        return moment
 
 
 def naive_utc(timestamp: float) -> datetime.datetime:
@@ -251,10 +261,9 @@ def database_location(location: str, *, read_only: bool) -> tuple[str, dict[str,
     """
     file = _sqlite_file(location)
     if file is None:
-        return f"postgresql+asyncpg://{location.partition('://')[2]}", {
-            "min_size": 1,
-            "max_size": 1,
-        }
+        rest = location.partition("://")[2]
+        scheme = "mysql+asyncmy" if _family(location) in _MYSQL_FAMILIES else "postgresql+asyncpg"
+        return f"{scheme}://{rest}", {"min_size": 1, "max_size": 1}
     return _sqlite_location(file, read_only=read_only)
 
 
@@ -264,24 +273,32 @@ def is_missing_sqlite_file(location: str) -> bool:
     return file is not None and not file.exists()
 
 
+_MYSQL_FAMILIES = {"mysql", "mariadb"}
+_UNSUPPORTED = (
+    "give a SQLite file path, sqlite+aiosqlite:///path.db, "
+    "postgresql+asyncpg://user@host/dbname or mysql+asyncmy://user@host/dbname"
+)
+
+
+def _family(location: str) -> str:
+    return location.partition(":")[0].split("+", 1)[0].lower()
+
+
 def _sqlite_file(location: str) -> Path | None:
-    """The SQLite file ``location`` names; ``None`` for a PostgreSQL URL."""
+    """The SQLite file ``location`` names; ``None`` for a PostgreSQL or MariaDB/MySQL URL."""
     if "://" not in location:
         return Path(location)
-    family = location.partition(":")[0].split("+", 1)[0].lower()
-    if family not in {"sqlite", "postgresql", "postgres"}:
+    if _family(location) not in {"sqlite", "postgresql", "postgres", *_MYSQL_FAMILIES}:
         raise InvalidArgumentError(
-            f"unsupported database URL scheme {location.partition(':')[0]!r}: give a SQLite "
-            "file path, sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+            f"unsupported database URL scheme {location.partition(':')[0]!r}: {_UNSUPPORTED}"
         )
     parsed = parse_location(location)
-    if isinstance(parsed, PostgresLocation):
+    if isinstance(parsed, (PostgresLocation, MysqlLocation)):
         parsed.check_parameters()
         return None
     if not isinstance(parsed, SqliteLocation):
         raise InvalidArgumentError(
-            f"unsupported database URL scheme {location.partition(':')[0]!r}: give a SQLite "
-            "file path, sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+            f"unsupported database URL scheme {location.partition(':')[0]!r}: {_UNSUPPORTED}"
         )
     if parsed.file is None:
         raise InvalidArgumentError(
@@ -301,6 +318,14 @@ def _sqlite_location(path: Path, *, read_only: bool) -> tuple[str, dict[str, Any
     return sqlite_url(path), {}
 
 
+def _flavour_of(url: str) -> _Flavour:
+    if url.startswith("postgresql"):
+        return _Postgres()
+    if url.startswith("mysql"):
+        return _Mysql()
+    return _Sqlite()
+
+
 class _ConnectionSetup:
     """How adk-store's connector opens a google-adk database: one held connection, set up
     read-only for a source."""
@@ -314,6 +339,8 @@ class _ConnectionSetup:
         self._read_only = read_only
 
     async def prepare_connection(self, connection: Connection) -> None:
+        for statement in self._flavour.session_setup:
+            await connection.execute(statement)
         if self._read_only:
             for statement in self._flavour.read_only_setup:
                 await connection.execute(statement)
@@ -343,7 +370,7 @@ class AdkDatabase:
         self.location = hide_password(location)
         """The database as messages name it: ``location`` without its password."""
         self.read_only = read_only
-        self.flavour: _Flavour = _Postgres() if url.startswith("postgresql") else _Sqlite()
+        self.flavour: _Flavour = _flavour_of(url)
         setup = _ConnectionSetup(self.flavour, options, read_only=read_only)
         self._connector = Connector(url, setup, pool_size=1, on_open=None)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from google.adk.events import Event as AdkEvent
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ... import AppStateRecord, Event, InvalidArgumentError, SessionRecord, UserStateRecord
@@ -43,7 +43,16 @@ KEY_LENGTH = 128
 INVOCATION_ID_LENGTH = 256
 
 _metadata = sa.MetaData()
-_Json = sa.Text().with_variant(postgresql.JSONB(), "postgresql")
+_Json = (
+    sa.Text()
+    .with_variant(postgresql.JSONB(), "postgresql")
+    .with_variant(mysql.LONGTEXT(), "mysql")
+)
+_Time = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
+"""As google-adk's types: MySQL's TEXT holds only 64 KB, its DATETIME only whole seconds."""
+_MYSQL_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+"""google-adk's tables take the database's character set; these hold any text and compare
+ids exactly whatever it is."""
 
 
 def _key(name: str) -> sa.Column[str]:
@@ -56,6 +65,7 @@ _TABLES = (
         _metadata,
         _key("key"),
         sa.Column("value", sa.String(256), nullable=False),
+        **_MYSQL_TABLE,
     ),
     sa.Table(
         "sessions",
@@ -64,15 +74,17 @@ _TABLES = (
         _key("user_id"),
         _key("id"),
         sa.Column("state", _Json, nullable=False),
-        sa.Column("create_time", sa.DateTime, nullable=False),
-        sa.Column("update_time", sa.DateTime, nullable=False),
+        sa.Column("create_time", _Time, nullable=False),
+        sa.Column("update_time", _Time, nullable=False),
+        **_MYSQL_TABLE,
     ),
     sa.Table(
         "app_states",
         _metadata,
         _key("app_name"),
         sa.Column("state", _Json, nullable=False),
-        sa.Column("update_time", sa.DateTime, nullable=False),
+        sa.Column("update_time", _Time, nullable=False),
+        **_MYSQL_TABLE,
     ),
     sa.Table(
         "user_states",
@@ -80,7 +92,8 @@ _TABLES = (
         _key("app_name"),
         _key("user_id"),
         sa.Column("state", _Json, nullable=False),
-        sa.Column("update_time", sa.DateTime, nullable=False),
+        sa.Column("update_time", _Time, nullable=False),
+        **_MYSQL_TABLE,
     ),
     sa.Table(
         "events",
@@ -90,7 +103,7 @@ _TABLES = (
         _key("user_id"),
         _key("session_id"),
         sa.Column("invocation_id", sa.String(INVOCATION_ID_LENGTH), nullable=False),
-        sa.Column("timestamp", sa.DateTime, nullable=False),
+        sa.Column("timestamp", _Time, nullable=False),
         sa.Column("event_data", _Json, nullable=True),
         sa.ForeignKeyConstraint(
             ["app_name", "user_id", "session_id"],
@@ -105,6 +118,7 @@ _TABLES = (
             sa.desc("timestamp"),
             sa.desc("id"),
         ),
+        **_MYSQL_TABLE,
     ),
 )
 
@@ -182,13 +196,13 @@ class AdkStoreWriter:
             now = flavour.time_param(naive_utc(time.time()))
             await connection.execute(
                 "INSERT INTO app_states (app_name, state, update_time) "
-                f"VALUES (:app_name, {json_state}, :now) ON CONFLICT (app_name) DO NOTHING",
+                f"VALUES (:app_name, {json_state}, :now) {flavour.unless_exists('app_name')}",
                 {"app_name": record.app_name, "state": "{}", "now": now},
             )
             await connection.execute(
                 "INSERT INTO user_states (app_name, user_id, state, update_time) "
                 f"VALUES (:app_name, :user_id, {json_state}, :now) "
-                "ON CONFLICT (app_name, user_id) DO NOTHING",
+                f"{flavour.unless_exists('app_name', 'user_id')}",
                 {
                     "app_name": record.app_name,
                     "user_id": record.user_id,
@@ -197,8 +211,7 @@ class AdkStoreWriter:
                 },
             )
             if event_rows:
-                await flavour.insert_rows(
-                    connection,
+                await connection.executemany(
                     "INSERT INTO events (id, app_name, user_id, session_id, invocation_id, "
                     "timestamp, event_data) VALUES (:id, :app_name, :user_id, :session_id, "
                     f":invocation_id, :timestamp, {flavour.json_param('event_data')})",
