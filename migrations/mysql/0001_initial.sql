@@ -67,7 +67,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS uq_adk_events_id ON adk_events (app_name, user
 CREATE INDEX IF NOT EXISTS ix_adk_events_timestamp ON adk_events (app_name, user_id, session_id, timestamp);
 
 -- The state merge: the top-level keys of delta set in current_state, a JSON null kept as
--- null (JSON_MERGE_PATCH would remove the key, and merge nested objects key by key).
+-- null (JSON_MERGE_PATCH would remove the key, and merge nested objects key by key). Each key
+-- is first removed by a patch of {key: null}, not by a JSON path: MariaDB's path syntax
+-- refuses some keys ("-", for one) even quoted.
 CREATE OR REPLACE FUNCTION adk_json_merge(current_state LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, delta LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin)
 RETURNS LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin
 DETERMINISTIC NO SQL
@@ -76,7 +78,7 @@ BEGIN
     DECLARE position INT DEFAULT 0;
     DECLARE key_count INT DEFAULT JSON_LENGTH(delta_keys);
     WHILE position < key_count DO
-        SET current_state = JSON_REMOVE(current_state, CONCAT('$.', JSON_EXTRACT(delta_keys, CONCAT('$[', position, ']'))));
+        SET current_state = JSON_MERGE_PATCH(current_state, JSON_OBJECT(JSON_UNQUOTE(JSON_EXTRACT(delta_keys, CONCAT('$[', position, ']'))), NULL));
         SET position = position + 1;
     END WHILE;
     RETURN JSON_MERGE_PRESERVE(current_state, delta);
