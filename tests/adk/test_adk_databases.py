@@ -31,6 +31,7 @@ from adk_store.adk import (
 from adk_store.adk._adk_stores._database import database_location
 
 from .. import _db
+from ..conftest import DATABASES
 from . import _adk_sources as sources
 from ._google_adk import GOOGLE_ADK_2
 
@@ -88,13 +89,20 @@ def _source_param(layout: str, database: str) -> Any:
 
 
 ALL_SOURCES = [
-    _source_param("v1", "sqlite"),
-    _source_param("v1", "postgresql"),
-    _source_param("v0", "sqlite"),
-    _source_param("v0", "postgresql"),
-    _source_param("v1", "mysql"),
-    _source_param("v0", "mysql"),
-    _source_param("sqlite-service", "sqlite"),
+    _source_param(layout, database)
+    for layout, database in (
+        ("v1", "sqlite"),
+        ("v1", "postgresql"),
+        ("v0", "sqlite"),
+        ("v0", "postgresql"),
+        ("v1", "mysql"),
+        ("v0", "mysql"),
+        ("sqlite-service", "sqlite"),
+    )
+    # Sources on the databases this run covers. The google-adk 1.x run covers SQLite and
+    # PostgreSQL: google-adk 1.x's own service, building a MySQL source, refuses its own
+    # sessions as stale (it compares update times that MySQL rounded).
+    if database in DATABASES
 ]
 SOME_SOURCES = [_source_param("v0", "sqlite"), _source_param("v1", "postgresql")]
 
