@@ -27,9 +27,7 @@ from . import _mariadb
 from ._postgres import PostgresServer, find_pg_bin, start_server
 
 BACKENDS = ("asyncio", "trio")
-DATABASES = tuple(
-    os.environ.get("ADK_STORE_TEST_DATABASES", "sqlite,postgresql,mysql").split(",")
-)
+DATABASES = tuple(os.environ.get("ADK_STORE_TEST_DATABASES", "sqlite,postgresql,mysql").split(","))
 """The databases every database test runs on: all three unless ``ADK_STORE_TEST_DATABASES``
 names fewer (``sqlite,postgresql``, say). A missing server skips its tests, and fails them
 under ``CI=true``."""
