@@ -20,11 +20,18 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from hypothesis import settings
 
 import adk_store
 
 from . import _mariadb
 from ._postgres import PostgresServer, find_pg_bin, start_server
+
+# In CI, property tests draw the same examples every run, so that a run's outcome is the
+# code's, not the draw's; locally they draw new ones each time, to keep finding cases.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+    settings.load_profile("ci")
 
 BACKENDS = ("asyncio", "trio")
 DATABASES = tuple(os.environ.get("ADK_STORE_TEST_DATABASES", "sqlite,postgresql,mysql").split(","))
