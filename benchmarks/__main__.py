@@ -16,6 +16,8 @@ from .servers import TARGETS, Target
 from .turns import run_turns
 from .workloads import FULL, SMOKE, Sizes, Workloads
 
+GROUPS = {"all": ("sqlite", "postgresql", "mysql"), "both": ("sqlite", "postgresql")}
+"""``--db`` names of several databases; ``both`` is from before MariaDB joined."""
 IMPLEMENTATIONS: tuple[type[Implementation], ...] = (GoogleAdk, Adapter, Core)
 
 
@@ -54,10 +56,11 @@ async def _run_operations(target: Target, sizes: Sizes, report: Report) -> None:
 @click.option(
     "--db",
     "database",
-    type=click.Choice(["sqlite", "postgresql", "both"]),
-    default="both",
+    type=click.Choice([*TARGETS, *GROUPS]),
+    default="all",
     show_default=True,
-    help="Which database to run on; PostgreSQL is a throwaway local cluster.",
+    help="Which database to run on (all: the three; both: SQLite and PostgreSQL). PostgreSQL "
+    "and MariaDB (mysql) are throwaway local servers.",
 )
 @click.option(
     "--json",
@@ -80,7 +83,7 @@ def main(smoke: bool, database: str, json_path: Path | None, workloads: str) -> 
     sizes = SMOKE if smoke else FULL
     report = Report(sizes.as_json())
     started = time.monotonic()
-    for name in ("sqlite", "postgresql") if database == "both" else (database,):
+    for name in GROUPS.get(database, (database,)):
         with TARGETS[name]() as target:
             report.databases[target.name] = target.description
             asyncio.run(_run_on(target, sizes, report, workloads))

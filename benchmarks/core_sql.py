@@ -35,6 +35,11 @@ def numbered(sql: str) -> tuple[str, list[str]]:
     return _NAMED_PARAMETER.sub(number, sql), names
 
 
+def pyformat(sql: str) -> str:
+    """``sql`` with ``:name`` parameters as asyncmy's ``%(name)s``."""
+    return _NAMED_PARAMETER.sub(r"%(\1)s", sql)
+
+
 def sqlite_json_merge(current: str, delta: str) -> str:
     """The function adk-store registers as ``adk_json_merge`` on its SQLite connections."""
     from adk_store.dialects.sqlite import _merge_json_text

@@ -1,7 +1,8 @@
-"""Where the benchmarks run: a temporary SQLite directory or a throwaway PostgreSQL cluster.
+"""Where the benchmarks run: a temporary SQLite directory, a throwaway PostgreSQL cluster or
+a throwaway MariaDB server (the test suite's, started from the system's binaries).
 
-Every implementation gets its own database (file or PostgreSQL database) in the same place,
-so that they run on the same disk, server and settings.
+Every implementation gets its own database (a file, or a database on the one server) in the
+same place, so that they run on the same disk, server and settings.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests._postgres import start_server
+from tests import _mariadb, _postgres
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def sqlite_target() -> Iterator[Target]:
 @contextmanager
 def postgres_target() -> Iterator[Target]:
     """A new cluster (the one the test suite uses), removed afterwards."""
-    server = start_server()
+    server = _postgres.start_server()
     try:
         version = server.psql("SHOW server_version").strip()
         settings = ", ".join(
@@ -54,4 +55,29 @@ def postgres_target() -> Iterator[Target]:
         server.cleanup()
 
 
-TARGETS = {"sqlite": sqlite_target, "postgresql": postgres_target}
+@contextmanager
+def mariadb_target() -> Iterator[Target]:
+    """A new MariaDB server (the one the test suite uses), removed afterwards."""
+    server = _mariadb.start_server()
+    try:
+        version = server.sql("SELECT VERSION()").strip()
+        settings = ", ".join(
+            f"{name}={server.sql(f'SELECT @@{name}').strip()}"
+            for name in (
+                "innodb_flush_log_at_trx_commit",
+                "innodb_doublewrite",
+                "sync_binlog",
+                "innodb_buffer_pool_size",
+            )
+        )
+        yield Target(
+            "mysql",
+            f"MariaDB {version} on 127.0.0.1 ({settings})",
+            lambda name: server.create_database(f"bench_{name}"),
+        )
+    finally:
+        server.cleanup()
+
+
+TARGETS = {"sqlite": sqlite_target, "postgresql": postgres_target, "mysql": mariadb_target}
+"""Each database a run can take, by the name ``--db`` gives it."""

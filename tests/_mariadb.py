@@ -133,6 +133,25 @@ class MariadbServer:
             process.kill()
             process.wait()
 
+    def sql(self, statement: str) -> str:
+        """Run ``statement`` with the ``mariadb`` client as root; its rows, tab-separated."""
+        result = subprocess.run(
+            [
+                *("mariadb", "--no-defaults", "--batch", "--skip-column-names"),
+                *("-h", "127.0.0.1", "-P", str(self.port), "-u", "root", "-e", statement),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"mariadb -e {statement!r} failed:\n{result.stderr}")
+        return result.stdout
+
+    def create_database(self, name: str) -> str:
+        self.sql(f"CREATE DATABASE `{name}`")
+        return self.url_for(name)
+
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.base_dir, ignore_errors=True)
