@@ -12,7 +12,7 @@ from types import ModuleType
 
 import click
 
-from .._errors import AdkStoreError
+from .. import AdkStoreError
 from . import adk, backup, demo, memory, prune, schema, sessions, transfer
 
 COMMAND_MODULES: tuple[ModuleType, ...] = (

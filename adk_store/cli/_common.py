@@ -20,10 +20,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from .._errors import InvalidArgumentError, SchemaVersionError
+from .. import InvalidArgumentError, SchemaVersionError, SessionService, schema_version
 from .._locations import SqliteLocation, parse_location
-from .._service import SessionService
-from .._setup import schema_version
 
 T = TypeVar("T")
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from rich.text import Text
 
-from .._models import Event, JsonDict
+from .. import Event
+from .._models import JsonDict
 
 TEXT_WIDTH = 120
 

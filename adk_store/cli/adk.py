@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .._errors import AdkStoreError
+from .. import AdkStoreError
 from ._common import example, existing_database, require_url, run, url_option
 
 

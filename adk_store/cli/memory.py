@@ -10,9 +10,7 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from .._errors import InvalidArgumentError
-from .._memory import MemoryService
-from .._memory_models import Memory
+from .. import InvalidArgumentError, Memory, MemoryService
 from ._common import example, json_option, open_store, print_json, run, stdout_console, url_option
 from ._render import literal, utc_time
 

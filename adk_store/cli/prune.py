@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from .._operations import SessionKey
+from .. import SessionKey
 from ._common import example, open_store, progress_bar, run, url_option
 from ._duration import cutoff_before_now, to_duration
 from ._render import escaped, utc_time

@@ -8,12 +8,18 @@ from dataclasses import asdict
 import click
 from rich.table import Table
 
-from .._errors import InvalidArgumentError, SchemaVersionError, StoreNotEmptyError
+from .. import (
+    SCHEMA_VERSION,
+    InvalidArgumentError,
+    SchemaVersionError,
+    SessionService,
+    StoreNotEmptyError,
+    StoreStatus,
+    create_schema,
+    drop_schema,
+    schema_version,
+)
 from .._migrations import UPGRADE_HINT
-from .._operations import StoreStatus
-from .._schema import SCHEMA_VERSION
-from .._service import SessionService
-from .._setup import create_schema, drop_schema, schema_version
 from ._common import (
     example,
     existing_database,

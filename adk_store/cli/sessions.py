@@ -10,10 +10,15 @@ from typing import Any
 import click
 from rich.table import Table
 
-from .._errors import InvalidArgumentError, SessionNotFoundError
+from .. import (
+    GetSessionConfig,
+    InvalidArgumentError,
+    Session,
+    SessionNotFoundError,
+    SessionService,
+)
 from .._jsonlines import event_json
-from .._models import GetSessionConfig, JsonDict, Session
-from .._service import SessionService
+from .._models import JsonDict
 from .._state import split_state_delta
 from ._common import (
     example,

@@ -10,8 +10,8 @@ from typing import TextIO
 
 import click
 
-from .._errors import InvalidArgumentError, SessionExistsError
-from .._transfer import CheckSession, ImportCounts, export_jsonl, import_jsonl
+from .. import ImportCounts, InvalidArgumentError, SessionExistsError, export_jsonl, import_jsonl
+from .._transfer import CheckSession
 from ..demos.optional import google_adk_installed
 from ._common import example, existing_database, open_store, progress_bar, run, url_option
 from ._output import output_file
