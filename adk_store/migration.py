@@ -43,8 +43,7 @@ from . import _migrations
 from ._errors import InvalidArgumentError
 from ._schema import MEMORY_SEARCH_TABLES, SCHEMA_VERSION, metadata
 from ._statements import Statements
-from ._validate import check_schema_name
-from .dialects import Dialect, PostgresDialect, SqliteDialect, SqliteOptions
+from .dialects import MysqlDialect, PostgresDialect, dialect_named
 
 __all__ = ["combine_include_object", "down", "include_object", "up"]
 
@@ -87,7 +86,7 @@ def up(
     with target_of.in_schema(create=True):
         for created, statements in steps:
             for statement in statements:
-                op.execute(statement)
+                target_of.execute(statement)
             op.execute(
                 sa.text(target_of.statements.insert_schema_version).bindparams(
                     version=created, now=time.time()
@@ -119,7 +118,7 @@ def down(version: int = 0, *, schema: str | None = None, from_version: int | Non
                 sa.text(target_of.statements.delete_schema_version).bindparams(version=undone)
             )
             for statement in statements:
-                op.execute(statement)
+                target_of.execute(statement)
     target_of.reached(target)
 
 
@@ -160,7 +159,7 @@ class _Target:
     def __init__(self, schema: str | None) -> None:
         self.context = op.get_context()
         self.schema = schema
-        self.dialect = _dialect(self.context.dialect.name, schema)
+        self.dialect = dialect_named(self.context.dialect.name, schema=schema)
         self.statements = Statements(self.dialect)
 
     @property
@@ -180,23 +179,41 @@ class _Target:
             return 0
         return int(bind.execute(sa.text(self.statements.select_schema_version)).scalar() or 0)
 
+    def execute(self, statement: str) -> None:
+        """Run one statement of a migration, or print it offline. MariaDB's client splits a
+        script at each ``;``, so offline a routine (whose body holds statements of its own)
+        is printed between ``DELIMITER`` lines, as ``mariadb < script.sql`` reads it."""
+        if not (self.offline and isinstance(self.dialect, MysqlDialect) and ";" in statement):
+            op.execute(statement)
+            return
+        self.context.impl.static_output("DELIMITER //")
+        self.context.impl.static_output(f"{statement}\n//")
+        self.context.impl.static_output("DELIMITER ;")
+
     def reached(self, version: int) -> None:
         if self.offline:
             _offline_versions.setdefault(self.context, {})[self.schema] = version
 
     @contextmanager
     def in_schema(self, *, create: bool) -> Iterator[None]:
-        """On PostgreSQL: hold adk-store's schema lock (as its own upgrades do) and run the
-        DDL in ``schema``, the search path put back afterwards."""
-        lock = self.dialect.schema_lock
-        if not isinstance(self.dialect, PostgresDialect) or lock is None:
-            yield
-            return
-        op.execute(lock)
-        if self.schema is None:
-            yield
-            return
-        quoted = self.dialect.sqlalchemy.identifier_preparer.quote(self.schema)
+        """Hold adk-store's schema lock, as its own upgrades do (PostgreSQL's ends with the
+        transaction, MariaDB's is released here); on PostgreSQL, run the DDL in ``schema``,
+        the search path put back afterwards."""
+        if self.dialect.schema_lock is not None:
+            op.execute(self.dialect.schema_lock)
+        try:
+            if self.schema is None or not isinstance(self.dialect, PostgresDialect):
+                yield
+            else:
+                with self._search_path(self.schema, create=create):
+                    yield
+        finally:
+            if self.dialect.schema_unlock is not None:
+                op.execute(self.dialect.schema_unlock)
+
+    @contextmanager
+    def _search_path(self, schema: str, *, create: bool) -> Iterator[None]:
+        quoted = self.dialect.sqlalchemy.identifier_preparer.quote(schema)
         if create and (self.offline or not self._schema_exists()):
             op.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
         op.execute(
@@ -214,22 +231,6 @@ class _Target:
             {"schema": self.schema},
         )
         return found.first() is not None
-
-
-def _dialect(name: str, schema: str | None) -> Dialect:
-    if schema is not None:
-        check_schema_name(schema)
-    if name == "postgresql":
-        return PostgresDialect(schema)
-    if name == "sqlite":
-        if schema is not None:
-            raise InvalidArgumentError(
-                f"schema={schema!r} places the tables in a PostgreSQL schema; SQLite has none"
-            )
-        return SqliteDialect(SqliteOptions(), in_memory=False)
-    raise InvalidArgumentError(
-        f"adk-store has no migrations for {name!r} databases; it supports sqlite and postgresql"
-    )
 
 
 def _checked_version(version: int, *, lowest: int) -> int:

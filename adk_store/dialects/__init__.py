@@ -24,6 +24,7 @@ __all__ = [
     "SqliteDialect",
     "SqliteOptions",
     "dialect_for",
+    "dialect_named",
 ]
 
 
@@ -53,3 +54,27 @@ def dialect_for(url: str, sqlite_options: SqliteOptions, *, schema: str | None =
         location.check_parameters()
         return MysqlDialect()
     return sqlite_dialect(location, sqlite_options)
+
+
+def dialect_named(name: str, *, schema: str | None = None) -> Dialect:
+    """The dialect of a SQLAlchemy dialect name (``engine.dialect.name``: ``sqlite``,
+    ``postgresql``, ``mysql`` or ``mariadb``), for SQL that runs on a connection adk-store did
+    not open (an Alembic revision's); SQLite's as for a file. ``schema`` as for
+    :func:`dialect_for`."""
+    if schema is not None:
+        check_schema_name(schema)
+    if name == "postgresql":
+        return PostgresDialect(schema)
+    if name not in ("sqlite", "mysql", "mariadb"):
+        raise InvalidArgumentError(
+            f"adk-store has no migrations for {name!r} databases; it supports sqlite, "
+            "postgresql and mysql (MariaDB)"
+        )
+    if schema is not None:
+        raise InvalidArgumentError(
+            f"schema={schema!r} places the tables in a PostgreSQL schema; "
+            f"{'SQLite' if name == 'sqlite' else 'MariaDB'} has none (use a database of its own)"
+        )
+    if name == "sqlite":
+        return SqliteDialect(SqliteOptions(), in_memory=False)
+    return MysqlDialect()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import adk_store
 from adk_store import migration
 
-from ..conftest import PostgresProvider
+from ..conftest import DATABASES, MysqlProvider, PostgresProvider
 from ._alembic_project import AlembicProject, app_url
 
 APP_MODELS = """\
@@ -32,16 +32,26 @@ for table in adk_store.metadata.tables.values():
     table.to_metadata(metadata)
 """
 
-CASES = (("sqlite", "generic"), ("postgresql", "async"))
+CASES = [
+    case
+    for case in (
+        pytest.param(("sqlite", "generic"), id="sqlite-generic"),
+        pytest.param(("postgresql", "async"), id="postgresql-async", marks=pytest.mark.postgresql),
+        pytest.param(("mysql", "async"), id="mysql-async", marks=pytest.mark.mysql),
+    )
+    if case.values[0][0] in DATABASES
+]
 
 
-@pytest.fixture(params=CASES, ids=[f"{db}-{template}" for db, template in CASES])
+@pytest.fixture(params=CASES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     """``(adk-store URL, template)`` of a new database."""
     db_kind, template = request.param
     if db_kind == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", template
-    provider: PostgresProvider = request.getfixturevalue("postgres")
+    provider: PostgresProvider | MysqlProvider = request.getfixturevalue(
+        "postgres" if db_kind == "postgresql" else "mysql"
+    )
     return provider.new_database(), template
 
 

@@ -1,6 +1,6 @@
 """docs/howto/alembic.md, step by step: a real ``alembic init`` project, upgrade, use the store,
 downgrade, the tables gone, upgrade again; with the sync and async templates, on SQLite and
-PostgreSQL."""
+PostgreSQL, and with the async template on MariaDB."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 
 import adk_store
 
-from ..conftest import PostgresProvider
+from ..conftest import DATABASES, MysqlProvider, PostgresProvider
 from ..docs._markdown import ROOT, examples_in, titled_block
 from ._alembic_project import REPOSITORY, app_url
 from ._objects import objects
@@ -24,11 +24,20 @@ from ._objects import objects
 GUIDE = ROOT / "docs" / "howto" / "alembic.md"
 GUIDE_URL = "sqlite+aiosqlite:///app.db"
 CASES = [
-    pytest.param("sqlite", "generic", id="sqlite-generic"),
-    pytest.param("sqlite", "async", id="sqlite-async"),
-    pytest.param("postgresql", "generic", id="postgresql-generic", marks=pytest.mark.postgresql),
-    pytest.param("postgresql", "async", id="postgresql-async", marks=pytest.mark.postgresql),
+    case
+    for case in (
+        pytest.param("sqlite", "generic", id="sqlite-generic"),
+        pytest.param("sqlite", "async", id="sqlite-async"),
+        pytest.param(
+            "postgresql", "generic", id="postgresql-generic", marks=pytest.mark.postgresql
+        ),
+        pytest.param("postgresql", "async", id="postgresql-async", marks=pytest.mark.postgresql),
+        pytest.param("mysql", "async", id="mysql-async", marks=pytest.mark.mysql),
+    )
+    if case.values[0] in DATABASES
 ]
+"""Each database the run covers, with both templates; MariaDB with the async one (the tests
+install no sync MariaDB driver)."""
 
 
 def run_block(title: str, folder: Path, template: str) -> None:
@@ -104,7 +113,9 @@ def test_the_alembic_guide_upgrades_uses_downgrades_and_upgrades_again(
     if database == "sqlite":
         store_url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
     else:
-        provider: PostgresProvider = request.getfixturevalue("postgres")
+        provider: PostgresProvider | MysqlProvider = request.getfixturevalue(
+            "postgres" if database == "postgresql" else "mysql"
+        )
         store_url = provider.new_database()
     pinned = f"migration.up(version={adk_store.SCHEMA_VERSION})"
     assert pinned in titled_block(GUIDE, "revision.py"), (
