@@ -8,10 +8,8 @@
    ``Event``, with no ``await`` after the commit, so a caller cancelled once the commit was
    under way still finds its session matching what was stored.
 
-:func:`store_append` runs step 2 on a writer connection of the pool. When the connection
-fails after the append was sent (PostgreSQL may have committed it, its reply lost), it finds
-out on a new connection, once the old server process is gone, whether the event is stored:
-if it is, the append succeeded; if that cannot be found out, :class:`OutcomeUnknownError`.
+Step 2 runs on a writer connection of the pool through ``_append_outcome``, which also finds
+out whether an append whose reply was lost was committed.
 """
 
 from __future__ import annotations
@@ -20,24 +18,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import anyio
-
 from ._codec import RowCodec, SharedStateJson, revision_from_row
 from ._errors import (
-    AdkStoreError,
     EventExistsError,
     InvalidArgumentError,
-    OutcomeUnknownError,
     SessionNotFoundError,
     StaleSessionError,
 )
 from ._models import Event, JsonDict, Session
-from ._runtime import Connection, ConnectionPool, write_transaction
+from ._runtime import Connection
 from ._state import TEMP_PREFIX, split_state_delta, without_temp
-from ._statements import Statements
+from ._store import Store
 from ._telemetry import logger
 from ._validate import check_id, check_timestamp
-from .dialects import Dialect
 
 
 @dataclass(frozen=True)
@@ -118,136 +111,19 @@ def prepare_append(
     )
 
 
-async def store_append(
-    pool: ConnectionPool,
-    append: PreparedAppend,
-    dialect: Dialect,
-    statements: Statements,
-    codec: RowCodec,
-    *,
-    find_out_within: float,
-) -> AppendOutcome:
-    """:func:`write_append` on a writer connection; if that connection fails once the append
-    was sent, find out (for up to ``find_out_within`` seconds) whether it was committed.
-
-    Raises the failure itself when the append is known not to be stored, and
-    :class:`OutcomeUnknownError` when that could not be found out.
-    """
-    server_process = None
-    try:
-        async with pool.writer() as connection:
-            server_process = connection.server_process
-            return await write_append(connection, append, dialect, statements, codec)
-    except AdkStoreError:
-        raise
-    except Exception as failure:
-        if server_process is None or not dialect.outcome_unknown(failure):
-            raise
-        logger.debug("append failed after it was sent (%r); looking it up", failure)
-        return await _find_out(
-            pool, append, dialect, statements, codec, server_process, failure, find_out_within
-        )
-
-
-async def _find_out(
-    pool: ConnectionPool,
-    append: PreparedAppend,
-    dialect: Dialect,
-    statements: Statements,
-    codec: RowCodec,
-    server_process: int,
-    failure: Exception,
-    within: float,
-) -> AppendOutcome:
-    """Look the append up on a new connection, trying again until ``within`` runs out."""
-    last_error: Exception = failure
-    delay = 0.05
-    with anyio.move_on_after(within):
-        while True:
-            try:
-                async with pool.writer() as connection:
-                    # Until the old server process is gone, the append may still commit.
-                    await dialect.end_server_process(connection, server_process)
-                    outcome = await _stored_outcome(connection, append, statements, codec)
-            except AdkStoreError:
-                raise
-            except Exception as error:
-                last_error = error
-                await anyio.sleep(delay)
-                delay = min(2 * delay, 1.0)
-                continue
-            if outcome is None:
-                raise failure  # looked up: not stored, so the failure is the whole truth
-            return outcome
-    raise OutcomeUnknownError(
-        *append.names,
-        event_id=append.event_id,
-        reason=(
-            f"the connection failed after it was sent ({_describe(failure)}) and the "
-            f"database could not be asked within {within:g} s ({_describe(last_error)})"
-        ),
-    ) from failure
-
-
-async def _stored_outcome(
-    connection: Connection, append: PreparedAppend, statements: Statements, codec: RowCodec
-) -> AppendOutcome | None:
-    """What a successful append would have returned, if the event is stored unchanged in the
-    caller's session; ``None`` if it is not stored (another event holding its id included)."""
-    session_row = await connection.fetch_one(statements.select_session, append.key)
-    stored = None if session_row is None else codec.session_from_row(session_row, [])
-    if stored is None or (append.created is not None and stored.create_time != append.created):
-        # Deleted (or deleted and created again): a committed append went with it.
-        raise OutcomeUnknownError(
-            *append.names,
-            event_id=append.event_id,
-            reason="the connection failed after it was sent, and the session was deleted since",
-        )
-    since = codec.events_from_rows(
-        await connection.fetch_all(
-            statements.select_events_between,
-            {
-                **append.key,
-                "after_seq": append.expected_revision,
-                "before_seq": stored.revision + 1,
-            },
-        )
-    )
-    position = next(
-        (index for index, event in enumerate(since) if event.id == append.event_id), None
-    )
-    if position is None or since[position] != append.stored_event:
-        return None
-    revision = append.expected_revision + 1 + position
-    logger.debug("a failed append was committed after all, at revision %d", revision)
-    if position == 0:
-        return AppendOutcome(revision, [], None)
-    return AppendOutcome(
-        stored.revision, since[:position], stored, later_events=since[position + 1 :]
-    )
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
 async def write_append(
-    connection: Connection,
-    append: PreparedAppend,
-    dialect: Dialect,
-    statements: Statements,
-    codec: RowCodec,
+    connection: Connection, append: PreparedAppend, store: Store
 ) -> AppendOutcome:
     """Store the event and apply its deltas; raise if the session is missing or (unless
     stale appends are allowed) has moved on since the caller loaded it."""
-    revision = await _append_if_current(connection, append, dialect, statements)
+    revision = await _append_if_current(connection, append, store)
     if revision is not None:
         return AppendOutcome(revision, [], None)
-    return await _append_after_the_others(connection, append, dialect, statements, codec)
+    return await _append_after_the_others(connection, append, store)
 
 
 async def _append_if_current(
-    connection: Connection, append: PreparedAppend, dialect: Dialect, statements: Statements
+    connection: Connection, append: PreparedAppend, store: Store
 ) -> int | None:
     """The one-statement append; ``None`` if the session moved on (nothing written)."""
     values = {
@@ -261,14 +137,14 @@ async def _append_if_current(
         "user_state_delta": append.shared.user_json,
     }
     try:
-        revision = await dialect.run_one_statement_append(
-            connection, statements.one_statement_append, values
+        revision = await store.dialect.run_one_statement_append(
+            connection, store.statements.one_statement_append, values
         )
     except Exception as error:
-        raise _event_exists(error, append, dialect) or error from None
+        raise _event_exists(error, append, store) or error from None
     if revision is not None:
         return revision
-    stored = await connection.fetch_one(statements.select_revision, append.key)
+    stored = await connection.fetch_one(store.statements.select_revision, append.key)
     if stored is None:
         raise SessionNotFoundError(*append.names)
     stored_revision, stored_create_time = revision_from_row(stored)
@@ -281,15 +157,12 @@ async def _append_if_current(
 
 
 async def _append_after_the_others(
-    connection: Connection,
-    append: PreparedAppend,
-    dialect: Dialect,
-    statements: Statements,
-    codec: RowCodec,
+    connection: Connection, append: PreparedAppend, store: Store
 ) -> AppendOutcome:
     """The general append, in a transaction: it also reads back what a stale caller missed."""
     expected = append.expected_revision
-    async with write_transaction(connection, dialect.begin_write):
+    statements = store.statements
+    async with store.write_transaction(connection):
         bump_values = {
             **append.key,
             "session_delta": append.session_delta,
@@ -309,10 +182,8 @@ async def _append_after_the_others(
                 statements.insert_event, {**append.key, **append.event_values, "seq": revision}
             )
         except Exception as error:
-            raise _event_exists(error, append, dialect) or error from None
-        await merge_shared_state(
-            connection, statements, append.key, append.shared, append.timestamp
-        )
+            raise _event_exists(error, append, store) or error from None
+        await merge_shared_state(connection, store, append.key, append.shared, append.timestamp)
         if revision == expected + 1:
             return AppendOutcome(revision, [], None)
         missed = await connection.fetch_all(
@@ -321,6 +192,7 @@ async def _append_after_the_others(
         )
         stored_row = await connection.fetch_one(statements.select_session, append.key)
         assert stored_row is not None, "the session row was just updated in this transaction"
+    codec = store.codec
     return AppendOutcome(
         revision, codec.events_from_rows(missed), codec.session_from_row(stored_row, [])
     )
@@ -361,12 +233,13 @@ def bring_up_to_date(
 
 async def merge_shared_state(
     connection: Connection,
-    statements: Statements,
+    store: Store,
     key: Mapping[str, str],
     shared: SharedStateJson,
     now: float,
 ) -> None:
     """Merge the app and user parts of a delta into their rows (only those that change)."""
+    statements = store.statements
     if shared.app_json is not None:
         await connection.execute(
             statements.upsert_app_state,
@@ -385,9 +258,9 @@ async def merge_shared_state(
 
 
 def _event_exists(
-    error: Exception, append: PreparedAppend, dialect: Dialect
+    error: Exception, append: PreparedAppend, store: Store
 ) -> EventExistsError | None:
-    if dialect.is_unique_violation(error):
+    if store.dialect.is_unique_violation(error):
         return EventExistsError(*append.names, append.event_id)
     return None
 

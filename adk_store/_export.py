@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._codec import RowCodec, row_values
-from ._memory_codec import MemoryCodec
+from ._codec import row_values
 from ._records import SessionRecord, StoredRecord
 from ._runtime import Connection
-from ._statements import Statements
-from ._store_statements import StoreStatements
+from ._store import Store
 
 PAGE_SIZE = 100
 
@@ -54,14 +52,12 @@ _KEY_NAMES = {
 async def read_page(
     connection: Connection,
     walk: ExportWalk,
-    sql: Statements,
-    store_sql: StoreStatements,
-    codec: RowCodec,
-    memory_codec: MemoryCodec,
+    store: Store,
     page_size: int = PAGE_SIZE,
 ) -> list[StoredRecord]:
     """The next page of ``walk``, which moves on past it (to the next table at a page's end)."""
     names = _KEY_NAMES[walk.table]
+    store_sql, codec = store.store_statements, store.codec
     pages = {
         "app_states": store_sql.app_states_page,
         "user_states": store_sql.user_states_page,
@@ -78,10 +74,10 @@ async def read_page(
     rows = await connection.fetch_all(query, values)
     records: list[StoredRecord] = []
     if walk.table == "memories":
-        records.extend(memory_codec.memories_from_rows(rows))
+        records.extend(store.memory_codec.memories_from_rows(rows))
     elif walk.table == "sessions":
         for row in rows:
-            session = await _session_record(connection, row, sql, codec)
+            session = await _session_record(connection, row, store)
             if session is not None:
                 records.append(session)
     elif walk.table == "user_states":
@@ -104,9 +100,7 @@ def _next_table(walk: ExportWalk) -> None:
     walk.after = None
 
 
-async def _session_record(
-    connection: Connection, row: Any, sql: Statements, codec: RowCodec
-) -> SessionRecord | None:
+async def _session_record(connection: Connection, row: Any, store: Store) -> SessionRecord | None:
     """The session of a page row with its events; ``None`` if it was deleted since."""
     app_name, user_id, session_id, _state, revision, create_time, _update_time = row_values(row)
     key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
@@ -114,7 +108,8 @@ async def _session_record(
     # one appended since is not part of it, and one deleted (perhaps created again) since
     # yields no events and is left out.
     values = {**key, "revision": revision, "created": create_time}
-    event_rows = await connection.fetch_all(sql.select_events, values)
+    event_rows = await connection.fetch_all(store.statements.select_events, values)
     if revision and not event_rows:
         return None
+    codec = store.codec
     return codec.session_record_from_row(row, codec.events_from_rows(event_rows))

@@ -15,10 +15,8 @@ from ._errors import EventExistsError, InvalidArgumentError, SessionExistsError
 from ._records import AppStateRecord, SessionRecord, UserStateRecord
 from ._runtime import Connection
 from ._state import check_state_values
-from ._statements import Statements
-from ._store_statements import StoreStatements
+from ._store import Store
 from ._validate import check_seconds
-from .dialects import Dialect
 
 _SHARED_PREFIXES = ("app:", "user:", "temp:")
 
@@ -82,24 +80,22 @@ def prepare_session_import(record: SessionRecord, codec: RowCodec) -> SessionImp
 
 
 async def write_session_import(
-    connection: Connection,
-    prepared: SessionImport,
-    dialect: Dialect,
-    sql: Statements,
-    store_sql: StoreStatements,
+    connection: Connection, prepared: SessionImport, store: Store
 ) -> None:
     """Insert the session and its events (call inside a write transaction)."""
     try:
-        await connection.execute(store_sql.import_session, prepared.session_values)
+        await connection.execute(store.store_statements.import_session, prepared.session_values)
     except Exception as error:
-        if dialect.is_unique_violation(error):
+        if store.dialect.is_unique_violation(error):
             values = prepared.session_values
             raise SessionExistsError(
                 values["app_name"], values["user_id"], values["session_id"]
             ) from None
         raise
     if prepared.event_values:
-        await dialect.insert_rows(connection, sql.insert_event, prepared.event_values)
+        await store.dialect.insert_rows(
+            connection, store.statements.insert_event, prepared.event_values
+        )
 
 
 def _where(record: SessionRecord) -> str:

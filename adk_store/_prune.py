@@ -14,14 +14,14 @@ from typing import Any
 from ._codec import session_key_from_row
 from ._operations import SessionKey
 from ._runtime import Connection
-from ._store_statements import StoreStatements
+from ._store import Store
 
 BATCH_SIZE = 500
 
 
 async def delete_batch(
     connection: Connection,
-    store_sql: StoreStatements,
+    store: Store,
     updated_before: float,
     app_name: str | None,
     batch_size: int,
@@ -30,13 +30,15 @@ async def delete_batch(
     values: dict[str, Any] = {"updated_before": updated_before, "limit": batch_size}
     if app_name is not None:
         values["app_name"] = app_name
-    rows = await connection.fetch_all(store_sql.prune_batch[app_name is not None], values)
+    rows = await connection.fetch_all(
+        store.store_statements.prune_batch[app_name is not None], values
+    )
     return [session_key_from_row(row) for row in rows]
 
 
 async def prunable_page(
     connection: Connection,
-    store_sql: StoreStatements,
+    store: Store,
     updated_before: float,
     app_name: str | None,
     after: SessionKey | None,
@@ -55,5 +57,7 @@ async def prunable_page(
     }
     if app_name is not None:
         values["app_name"] = app_name
-    rows = await connection.fetch_all(store_sql.prunable_page[app_name is not None], values)
+    rows = await connection.fetch_all(
+        store.store_statements.prunable_page[app_name is not None], values
+    )
     return [session_key_from_row(row) for row in rows]

@@ -19,6 +19,7 @@ from ._errors import DatabaseError
 from ._models import ListSessionsResponse, Session, SessionDocuments, SessionVersion
 from ._runtime import Connection, ConnectionPool
 from ._statements import Statements
+from ._store import Store
 from ._validate import MAX_ROWS, decode_page_token, encode_page_token
 
 READ_ATTEMPTS = 100
@@ -27,8 +28,7 @@ READ_ATTEMPTS = 100
 
 async def read_session(
     pool: ConnectionPool,
-    sql: Statements,
-    codec: RowCodec,
+    store: Store,
     key: dict[str, str],
     *,
     recent: int | None,
@@ -36,8 +36,9 @@ async def read_session(
 ) -> Session | None:
     """The session under ``key`` with its events (oldest first), or ``None``.
 
-    >>> session = await read_session(pool, sql, codec, key, recent=None, after=None)
+    >>> session = await read_session(pool, store, key, recent=None, after=None)
     """
+    sql, codec = store.statements, store.codec
     events_query = sql.event_list(
         recent_only=recent is not None, after_timestamp=after is not None
     )
@@ -70,11 +71,7 @@ async def read_session(
 
 
 async def read_session_documents(
-    pool: ConnectionPool,
-    sql: Statements,
-    codec: RowCodec,
-    key: dict[str, str],
-    known: SessionVersion | None,
+    pool: ConnectionPool, store: Store, key: dict[str, str], known: SessionVersion | None
 ) -> SessionDocuments | None:
     """The session under ``key`` and its events as JSON documents: only those after
     ``known`` when the reader's events are still the stored ones, else all.
@@ -84,8 +81,9 @@ async def read_session_documents(
     never change once stored, and their ids are unique within a session). When nothing
     is newer, that is the only round trip.
 
-    >>> snapshot = await read_session_documents(pool, sql, codec, key, known=None)
+    >>> snapshot = await read_session_documents(pool, store, key, known=None)
     """
+    sql, codec = store.statements, store.codec
     known_revision = 0 if known is None else known.revision
     async with pool.reader() as connection:
         for _ in range(READ_ATTEMPTS):

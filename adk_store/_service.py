@@ -2,21 +2,20 @@
 
 Every method reads the same way: check the arguments (``_validate``), run a compiled statement
 (``_statements``) on a held connection (``_runtime``), and turn the rows into objects
-(``_codec``). Appends and reads have modules of their own (``_append``, ``_read``).
+(``_codec``), all through the service's :class:`~adk_store._store.Store`, made once here.
+Creates, appends and reads have modules of their own (``_create``, ``_append``, ``_read``).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager
-from types import TracebackType
 from typing import Any
 
 from . import _migrations
-from ._append import bring_up_to_date, merge_shared_state, prepare_append, store_append
-from ._codec import RowCodec
-from ._errors import SessionExistsError
+from ._append import bring_up_to_date, prepare_append
+from ._append_outcome import store_append
+from ._create import prepare_create, write_create
+from ._lifecycle import Lifecycle
 from ._models import (
     Event,
     GetSessionConfig,
@@ -27,18 +26,9 @@ from ._models import (
     SessionVersion,
 )
 from ._read import plan_session_list, read_session, read_session_documents
-from ._runtime import (
-    Connection,
-    ConnectionPool,
-    Connector,
-    Database,
-    run_to_completion,
-    write_transaction,
-)
-from ._state import merge_scopes, split_state_delta
-from ._statements import Statements
+from ._runtime import Connection, ConnectionPool, Connector, Database
+from ._store import Store
 from ._store_operations import StoreOperations
-from ._store_statements import StoreStatements
 from ._validate import (
     check_id,
     check_known_version,
@@ -50,10 +40,10 @@ from ._validate import (
     check_timestamp,
     new_session_id,
 )
-from .dialects import Dialect, SqliteOptions, dialect_for
+from .dialects import SqliteOptions, dialect_for
 
 
-class SessionService(StoreOperations):
+class SessionService(Lifecycle, StoreOperations):
     """Stores sessions, their events and app/user/session state in SQLite or PostgreSQL.
 
     >>> service = SessionService("sqlite+aiosqlite:///app.db")
@@ -118,51 +108,44 @@ class SessionService(StoreOperations):
         check_timeout(connect_timeout, "connect_timeout")
         check_timeout(write_timeout, "write_timeout")
         url = database if isinstance(database, str) else str(database.url)
-        self._dialect: Dialect = dialect_for(
+        dialect = dialect_for(
             url,
             SqliteOptions(
                 busy_timeout_ms=int(sqlite_busy_timeout * 1000), synchronous=sqlite_synchronous
             ),
             schema=schema,
         )
-        self._statements = Statements(self._dialect)
-        self._store_statements = StoreStatements(self._dialect)
-        self._codec = RowCodec(self._dialect)
         self._allow_stale = allow_stale_appends
         self._connect_timeout = connect_timeout
         self._upgrade_older_schema = create_schema
-        self._connector = Connector(
+        connector = Connector(
             database,
-            self._dialect,
+            dialect,
             pool_size=pool_size,
             pool_timeout=pool_timeout,
             connect_timeout=connect_timeout,
             write_timeout=write_timeout,
             on_open=self._open_schema,
         )
+        self._store = Store.of(connector, dialect)
+
+    @property
+    def store(self) -> Store:
+        """Internal, not part of the public API (it may change in any release): the
+        database boundary of this service, which the services built on it
+        (:class:`MemoryService`) run their statements through."""
+        return self._store
 
     @property
     def dialect_name(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
-        return self._dialect.name
+        return self._store.dialect.name
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def __aenter__(self) -> SessionService:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     async def open(self) -> None:
         """Connect, and check (or create) the schema. Called for you on first use."""
-        await self._connector.open()
+        await self._store.connector.open()
 
     async def close(self) -> None:
         """Wait for the calls in progress, release held connections, and disconnect the
@@ -171,13 +154,13 @@ class SessionService(StoreOperations):
         New calls are refused from the moment ``close()`` is called; a closed service stays
         closed (later calls raise :class:`AdkStoreError`).
         """
-        await self._connector.close()
+        await self._store.connector.close()
 
     async def _open_schema(self, connection: Connection) -> None:
         await _migrations.open_schema(
             connection,
-            self._dialect,
-            self._statements,
+            self._store.dialect,
+            self._store.statements,
             upgrade_older=self._upgrade_older_schema,
         )
 
@@ -199,64 +182,15 @@ class SessionService(StoreOperations):
         check_id(app_name, "app_name")
         check_id(user_id, "user_id")
         session_id = new_session_id(session_id)
-        scoped = split_state_delta(state or {})
         key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
-        now = time.time()
-        session_state = self._codec.state_json(scoped.session_state, "state")
-        shared = self._codec.shared_state_json(scoped, "state")
-        sql = self._statements
-
-        def exists(error: Exception) -> Exception:
-            if self._dialect.is_unique_violation(error):
-                return SessionExistsError(app_name, user_id, session_id)
-            return error
-
-        async def create_in_one_statement(connection: Connection, statement: str) -> Any:
-            values = {
-                **key,
-                "session_state": session_state,
-                "now": now,
-                "update_time": now,
-                "app_state_delta": shared.app_json,
-                "user_state_delta": shared.user_json,
-            }
-            try:
-                # Autocommit: the statement is its own transaction (see _append).
-                return await run_to_completion(connection, connection.fetch_one(statement, values))
-            except Exception as error:
-                raise exists(error) from None
+        store = self._store
+        prepared = prepare_create(key, state, store.codec)
 
         async def create(pool: ConnectionPool) -> Any:
-            async with pool.writer() as connection:
-                if sql.one_statement_create is not None:
-                    return await create_in_one_statement(connection, sql.one_statement_create)
-                async with self._write_transaction(connection):
-                    try:
-                        await connection.execute(
-                            sql.insert_session,
-                            {**key, "session_state": session_state, "now": now},
-                        )
-                    except Exception as error:
-                        raise exists(error) from None
-                    await merge_shared_state(connection, sql, key, shared, now)
-                    row = await connection.fetch_one(
-                        sql.select_scopes, {"app_name": app_name, "user_id": user_id}
-                    )
-                    assert row is not None
-                    return row
+            return await write_create(pool, prepared, store)
 
-        app_state, user_state = self._codec.scopes_from_row(
-            await self._connector.call("create_session", create, app_name=app_name)
-        )
-        return Session(
-            id=session_id,
-            app_name=app_name,
-            user_id=user_id,
-            state=merge_scopes(app_state, user_state, scoped.session_state),
-            last_update_time=now,
-            revision=0,
-            create_time=now,
-        )
+        row = await store.connector.call("create_session", create, app_name=app_name)
+        return prepared.session(*store.codec.scopes_from_row(row))
 
     async def get_session(
         self,
@@ -274,11 +208,9 @@ class SessionService(StoreOperations):
         key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
 
         async def load(pool: ConnectionPool) -> Session | None:
-            return await read_session(
-                pool, self._statements, self._codec, key, recent=recent, after=after
-            )
+            return await read_session(pool, self._store, key, recent=recent, after=after)
 
-        return await self._connector.call("get_session", load, app_name=app_name)
+        return await self._store.connector.call("get_session", load, app_name=app_name)
 
     async def get_session_documents(
         self,
@@ -306,9 +238,9 @@ class SessionService(StoreOperations):
         key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
 
         async def load(pool: ConnectionPool) -> SessionDocuments | None:
-            return await read_session_documents(pool, self._statements, self._codec, key, known)
+            return await read_session_documents(pool, self._store, key, known)
 
-        return await self._connector.call("get_session", load, app_name=app_name)
+        return await self._store.connector.call("get_session", load, app_name=app_name)
 
     async def list_sessions(
         self,
@@ -330,7 +262,7 @@ class SessionService(StoreOperations):
             check_id(user_id, "user_id")
         check_page(limit, page_token)
         listing = plan_session_list(
-            self._statements,
+            self._store.statements,
             app_name=app_name,
             user_id=user_id,
             limit=limit,
@@ -341,21 +273,23 @@ class SessionService(StoreOperations):
         async def page(pool: ConnectionPool) -> ListSessionsResponse:
             async with pool.reader() as connection:
                 rows = await connection.fetch_all(listing.query, listing.values)
-            return listing.page(rows, self._codec)
+            return listing.page(rows, self._store.codec)
 
-        return await self._connector.call("list_sessions", page, app_name=app_name)
+        return await self._store.connector.call("list_sessions", page, app_name=app_name)
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
         """Delete the session and its events; deleting a missing session does nothing."""
         check_session_key(app_name, user_id, session_id)
         key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
 
-        async def delete(pool: ConnectionPool) -> None:
-            async with pool.writer() as connection, self._write_transaction(connection):
-                await connection.execute(self._statements.delete_events, key)
-                await connection.execute(self._statements.delete_session, key)
+        store = self._store
 
-        await self._connector.call("delete_session", delete, app_name=app_name)
+        async def delete(pool: ConnectionPool) -> None:
+            async with pool.writer() as connection, store.write_transaction(connection):
+                await connection.execute(store.statements.delete_events, key)
+                await connection.execute(store.statements.delete_session, key)
+
+        await store.connector.call("delete_session", delete, app_name=app_name)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -378,24 +312,19 @@ class SessionService(StoreOperations):
         prepared = prepare_append(
             session,
             event,
-            self._codec,
+            self._store.codec,
             allow_stale=self._allow_stale if allow_stale is None else allow_stale,
         )
 
         async def append(pool: ConnectionPool) -> None:
             outcome = await store_append(
-                pool,
-                prepared,
-                self._dialect,
-                self._statements,
-                self._codec,
-                find_out_within=self._connect_timeout,
+                pool, prepared, self._store, find_out_within=self._connect_timeout
             )
             # Recorded here, with no await after the commit: a caller cancelled once the
             # commit was under way still finds its session matching what was stored.
             bring_up_to_date(session, event, prepared, outcome)
 
-        await self._connector.call("append_event", append, app_name=session.app_name)
+        await self._store.connector.call("append_event", append, app_name=session.app_name)
         return event
 
     # -- shared state ------------------------------------------------------------------------
@@ -406,23 +335,21 @@ class SessionService(StoreOperations):
         check_id(user_id, "user_id")
         values = {"app_name": app_name, "user_id": user_id}
         return await self._fetch_state(
-            "get_user_state", self._statements.select_user_state, values
+            "get_user_state", self._store.statements.select_user_state, values
         )
 
     async def get_app_state(self, *, app_name: str) -> JsonDict:
         """The state shared by every user and session of an app (keys without ``app:``)."""
         check_id(app_name, "app_name")
         values = {"app_name": app_name}
-        return await self._fetch_state("get_app_state", self._statements.select_app_state, values)
+        statement = self._store.statements.select_app_state
+        return await self._fetch_state("get_app_state", statement, values)
 
     async def _fetch_state(self, what: str, query: str, values: dict[str, Any]) -> JsonDict:
         async def fetch(pool: ConnectionPool) -> Any:
             async with pool.reader() as connection:
                 return await connection.fetch_val(query, values)
 
-        return self._codec.state_from_value(
-            await self._connector.call(what, fetch, app_name=values["app_name"])
+        return self._store.codec.state_from_value(
+            await self._store.connector.call(what, fetch, app_name=values["app_name"])
         )
-
-    def _write_transaction(self, connection: Connection) -> AbstractAsyncContextManager[None]:
-        return write_transaction(connection, self._dialect.begin_write)

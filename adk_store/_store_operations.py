@@ -3,8 +3,9 @@
 They work on many sessions at once, for operators and for moving sessions between stores;
 the per-session API (google-adk's methods) stays in ``_service``. Each one reads as the rest
 of the service does: validate, run compiled statements (``_store_statements``) on a held
-connection, turn rows into values (``_codec``). The page, import and batch steps live in
-``_export``, ``_import`` and ``_prune``.
+connection, turn rows into values (``_codec``), all through the service's
+:class:`~adk_store._store.Store`. The page, import and batch steps live in ``_export``,
+``_import`` and ``_prune``.
 """
 
 from __future__ import annotations
@@ -14,29 +15,25 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from . import _migrations
-from ._codec import RowCodec, row_values
+from ._codec import row_values
 from ._errors import InvalidArgumentError, SessionExistsError
 from ._export import ExportWalk, read_page
 from ._import import check_state_record, prepare_session_import, write_session_import
-from ._memory_codec import MemoryCodec
 from ._operations import SessionKey, StoreStatus
 from ._prune import BATCH_SIZE, delete_batch, prunable_page
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
-from ._runtime import ConnectionPool, Connector, write_transaction
-from ._statements import Statements
-from ._store_statements import StoreStatements
+from ._runtime import ConnectionPool
+from ._store import Store
 from ._validate import check_id, check_timestamp
-from .dialects import Dialect
 
 
 class StoreOperations:
     """What :class:`SessionService` offers beyond google-adk's session methods."""
 
-    _connector: Connector
-    _dialect: Dialect
-    _statements: Statements
-    _store_statements: StoreStatements
-    _codec: RowCodec
+    @property
+    def store(self) -> Store:
+        """The store these operations run on (:class:`SessionService` holds one)."""
+        raise NotImplementedError
 
     async def status(self) -> StoreStatus:
         """Schema version, database kind, and counts of what the store holds.
@@ -44,19 +41,19 @@ class StoreOperations:
         >>> (await service.status()).sessions
         10000
         """
-        sql = self._store_statements
+        store = self.store
 
         async def read(pool: ConnectionPool) -> StoreStatus:
             async with pool.reader() as connection:
                 version = await _migrations.stored_version(
-                    connection, self._dialect, self._statements
+                    connection, store.dialect, store.statements
                 )
-                row = await connection.fetch_one(sql.status)
+                row = await connection.fetch_one(store.store_statements.status)
             assert row is not None
             apps, users, sessions, events, oldest, newest, memories = row_values(row)
             return StoreStatus(
                 schema_version=version,
-                database=self._dialect.name,
+                database=store.dialect.name,
                 apps=int(apps),
                 users=int(users),
                 sessions=int(sessions),
@@ -66,17 +63,17 @@ class StoreOperations:
                 newest_update_time=newest,
             )
 
-        return await self._connector.call("status", read)
+        return await store.connector.call("status", read)
 
     async def list_app_names(self) -> list[str]:
         """The names of the apps that have sessions, in byte order."""
 
         async def read(pool: ConnectionPool) -> list[str]:
             async with pool.reader() as connection:
-                rows = await connection.fetch_all(self._store_statements.app_names)
+                rows = await connection.fetch_all(self.store.store_statements.app_names)
             return sorted((row_values(row)[0] for row in rows), key=lambda name: name.encode())
 
-        return await self._connector.call("list_app_names", read)
+        return await self.store.connector.call("list_app_names", read)
 
     async def export_records(
         self, *, app_name: str | None = None, user_id: str | None = None
@@ -101,21 +98,14 @@ class StoreOperations:
                 raise InvalidArgumentError("exporting one user's sessions needs its app_name")
             check_id(user_id, "user_id")
         walk = ExportWalk(app_name, user_id)
-        memory_codec = MemoryCodec(self._dialect)
+        store = self.store
 
         async def page(pool: ConnectionPool) -> list[StoredRecord]:
             async with pool.reader() as connection:
-                return await read_page(
-                    connection,
-                    walk,
-                    self._statements,
-                    self._store_statements,
-                    self._codec,
-                    memory_codec,
-                )
+                return await read_page(connection, walk, store)
 
         while not walk.done:
-            for record in await self._connector.call("export_records", page, app_name=app_name):
+            for record in await store.connector.call("export_records", page, app_name=app_name):
                 yield record
 
     async def import_session(self, record: SessionRecord, *, skip_existing: bool = False) -> bool:
@@ -138,19 +128,15 @@ class StoreOperations:
             check_id(value, name)
         for event in record.events:
             check_id(event.id, "event id")
-        prepared = prepare_session_import(record, self._codec)
+        store = self.store
+        prepared = prepare_session_import(record, store.codec)
 
         async def write(pool: ConnectionPool) -> None:
-            async with (
-                pool.writer() as connection,
-                write_transaction(connection, self._dialect.begin_write),
-            ):
-                await write_session_import(
-                    connection, prepared, self._dialect, self._statements, self._store_statements
-                )
+            async with pool.writer() as connection, store.write_transaction(connection):
+                await write_session_import(connection, prepared, store)
 
         try:
-            await self._connector.call("import_session", write, app_name=record.app_name)
+            await store.connector.call("import_session", write, app_name=record.app_name)
         except SessionExistsError:
             if skip_existing:
                 return False
@@ -164,9 +150,9 @@ class StoreOperations:
         """
         check_id(record.app_name, "app_name")
         check_state_record(record)
-        state_json = self._codec.state_json(record.state, f"app {record.app_name!r} state")
+        state_json = self.store.codec.state_json(record.state, f"app {record.app_name!r} state")
         values = {"app_name": record.app_name, "state_delta": state_json, "now": time.time()}
-        await self._write_state("import_app_state", self._statements.upsert_app_state, values)
+        await self._write_state("import_app_state", self.store.statements.upsert_app_state, values)
 
     async def import_user_state(self, record: UserStateRecord) -> None:
         """Merge ``record.state`` into the user's state: its keys are set, others are kept.
@@ -180,20 +166,20 @@ class StoreOperations:
         values = {
             "app_name": record.app_name,
             "user_id": record.user_id,
-            "state_delta": self._codec.state_json(record.state, where),
+            "state_delta": self.store.codec.state_json(record.state, where),
             "now": time.time(),
         }
-        await self._write_state("import_user_state", self._statements.upsert_user_state, values)
+        statement = self.store.statements.upsert_user_state
+        await self._write_state("import_user_state", statement, values)
 
     async def _write_state(self, what: str, statement: str, values: dict[str, Any]) -> None:
+        store = self.store
+
         async def write(pool: ConnectionPool) -> None:
-            async with (
-                pool.writer() as connection,
-                write_transaction(connection, self._dialect.begin_write),
-            ):
+            async with pool.writer() as connection, store.write_transaction(connection):
                 await connection.execute(statement, values)
 
-        await self._connector.call(what, write, app_name=values["app_name"])
+        await store.connector.call(what, write, app_name=values["app_name"])
 
     async def prune(
         self,
@@ -223,24 +209,20 @@ class StoreOperations:
         if type(batch_size) is not int or batch_size < 1:
             raise InvalidArgumentError(f"batch_size must be a positive int, not {batch_size!r}")
         last: SessionKey | None = None
+        store = self.store
 
         async def next_batch(pool: ConnectionPool) -> list[SessionKey]:
             if dry_run:
                 async with pool.reader() as connection:
                     return await prunable_page(
-                        connection, self._store_statements, cutoff, app_name, last, batch_size
+                        connection, store, cutoff, app_name, last, batch_size
                     )
-            async with (
-                pool.writer() as connection,
-                write_transaction(connection, self._dialect.begin_write),
-            ):
-                return await delete_batch(
-                    connection, self._store_statements, cutoff, app_name, batch_size
-                )
+            async with pool.writer() as connection, store.write_transaction(connection):
+                return await delete_batch(connection, store, cutoff, app_name, batch_size)
 
         count = 0
         while True:
-            batch = await self._connector.call("prune", next_batch, app_name=app_name)
+            batch = await store.connector.call("prune", next_batch, app_name=app_name)
             count += len(batch)
             if batch and on_batch is not None:
                 on_batch(batch)

@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from ._codec import RowCodec
 from ._errors import InvalidArgumentError
 from ._import import check_state_record, prepare_session_import
 from ._jsonlines import (
@@ -37,13 +36,14 @@ from ._jsonlines import (
     record_from_json,
     trailer_line,
 )
-from ._memory import MemoryService, check_memory
-from ._memory_codec import MemoryCodec
+from ._memory import MemoryService
 from ._memory_models import Memory
+from ._new_memories import check_memory
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
 
 if TYPE_CHECKING:
     from ._service import SessionService
+    from ._store import Store
 
 OnRecord = Callable[[StoredRecord], None]
 CheckSession = Callable[[SessionRecord], None]
@@ -130,9 +130,8 @@ async def import_jsonl(
     """
     counts = ImportCounts()
     memory = MemoryService(service)
-    # The services' own codecs: each record is checked by encoding it as its write will.
-    codecs = _Codecs(service._codec, memory._codec)
-    with _checked(stream, codecs, check_session) as checked:
+    # Each record is checked by encoding it with the store's codecs, as its write will.
+    with _checked(stream, service.store, check_session) as checked:
         for record in read_jsonl(checked):
             if isinstance(record, SessionRecord):
                 if await service.import_session(record, skip_existing=skip_existing):
@@ -166,22 +165,12 @@ def read_jsonl(stream: TextIO) -> Iterator[StoredRecord]:
     return _records(stream.readline)
 
 
-@dataclass(frozen=True)
-class _Codecs:
-    """What encodes the records of an import, as their writes will."""
-
-    sessions: RowCodec
-    memories: MemoryCodec
-
-
 @contextmanager
-def _checked(
-    stream: TextIO, codec: _Codecs, check_session: CheckSession | None
-) -> Iterator[TextIO]:
+def _checked(stream: TextIO, store: Store, check_session: CheckSession | None) -> Iterator[TextIO]:
     """Read and check all of ``stream``, then yield it again from where it started."""
     if stream.seekable():
         start = stream.tell()
-        _check_all(stream.readline, codec, check_session)
+        _check_all(stream.readline, store, check_session)
         stream.seek(start)
         yield stream
         return
@@ -192,20 +181,20 @@ def _checked(
             spool.write(line)
             return line
 
-        _check_all(read_and_keep, codec, check_session)
+        _check_all(read_and_keep, store, check_session)
         spool.seek(0)
         yield spool
 
 
-def _check_all(readline: ReadLine, codec: _Codecs, check_session: CheckSession | None) -> None:
+def _check_all(readline: ReadLine, store: Store, check_session: CheckSession | None) -> None:
     for record in _records(readline):
         if isinstance(record, SessionRecord):
-            prepare_session_import(record, codec.sessions)
+            prepare_session_import(record, store.codec)
             if check_session is not None:
                 check_session(record)
         elif isinstance(record, Memory):
             check_memory(record)
-            codec.memories.memory_values(record)
+            store.memory_codec.memory_values(record)
         else:
             check_state_record(record)
 

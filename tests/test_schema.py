@@ -257,7 +257,7 @@ def planned_sql(statements: Statements, name: str) -> str:
 async def test_hot_queries_are_index_scans_without_a_sort(
     service: adk_store.SessionService, db_url: str, name: str
 ) -> None:
-    statements = Statements(service._dialect)
+    statements = Statements(service.store.dialect)
     sql = planned_sql(statements, name)
     candidates = {
         "app_name": "a",

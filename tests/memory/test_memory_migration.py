@@ -79,7 +79,7 @@ async def back_to_version_1(db_url: str, *, force: bool) -> int:
     """Take the store at ``db_url`` back to schema version 1 as adk-store's own downgrade
     does; the version found before."""
     async with adk_store.SessionService(db_url) as service:
-        dialect, statements = service._dialect, service._statements
+        dialect, statements = service.store.dialect, service.store.statements
 
         async def downgrade(pool: ConnectionPool) -> int:
             async with pool.writer() as connection:
@@ -87,7 +87,7 @@ async def back_to_version_1(db_url: str, *, force: bool) -> int:
                     connection, dialect, statements, target=1, force=force
                 )
 
-        return await service._connector.call("downgrade", downgrade)
+        return await service.store.connector.call("downgrade", downgrade)
 
 
 async def memory_tables(db_url: str) -> list[tuple[object, ...]]:

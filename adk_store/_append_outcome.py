@@ -1,0 +1,122 @@
+"""An append on a writer connection, and its outcome found out when its reply was lost.
+
+:func:`store_append` runs :func:`~adk_store._append.write_append` on a writer connection of
+the pool. When the connection fails after the append was sent (PostgreSQL may have committed
+it, its reply lost), it finds out on a new connection, once the old server process is gone,
+whether the event is stored: if it is, the append succeeded; if that cannot be found out,
+:class:`OutcomeUnknownError`.
+"""
+
+from __future__ import annotations
+
+import anyio
+
+from ._append import AppendOutcome, PreparedAppend, write_append
+from ._errors import AdkStoreError, OutcomeUnknownError
+from ._runtime import Connection, ConnectionPool
+from ._store import Store
+from ._telemetry import logger
+
+
+async def store_append(
+    pool: ConnectionPool, append: PreparedAppend, store: Store, *, find_out_within: float
+) -> AppendOutcome:
+    """:func:`write_append` on a writer connection; if that connection fails once the append
+    was sent, find out (for up to ``find_out_within`` seconds) whether it was committed.
+
+    Raises the failure itself when the append is known not to be stored, and
+    :class:`OutcomeUnknownError` when that could not be found out.
+    """
+    server_process = None
+    try:
+        async with pool.writer() as connection:
+            server_process = connection.server_process
+            return await write_append(connection, append, store)
+    except AdkStoreError:
+        raise
+    except Exception as failure:
+        if server_process is None or not store.dialect.outcome_unknown(failure):
+            raise
+        logger.debug("append failed after it was sent (%r); looking it up", failure)
+        return await _find_out(pool, append, store, server_process, failure, find_out_within)
+
+
+async def _find_out(
+    pool: ConnectionPool,
+    append: PreparedAppend,
+    store: Store,
+    server_process: int,
+    failure: Exception,
+    within: float,
+) -> AppendOutcome:
+    """Look the append up on a new connection, trying again until ``within`` runs out."""
+    last_error: Exception = failure
+    delay = 0.05
+    with anyio.move_on_after(within):
+        while True:
+            try:
+                async with pool.writer() as connection:
+                    # Until the old server process is gone, the append may still commit.
+                    await store.dialect.end_server_process(connection, server_process)
+                    outcome = await _stored_outcome(connection, append, store)
+            except AdkStoreError:
+                raise
+            except Exception as error:
+                last_error = error
+                await anyio.sleep(delay)
+                delay = min(2 * delay, 1.0)
+                continue
+            if outcome is None:
+                raise failure  # looked up: not stored, so the failure is the whole truth
+            return outcome
+    raise OutcomeUnknownError(
+        *append.names,
+        event_id=append.event_id,
+        reason=(
+            f"the connection failed after it was sent ({_describe(failure)}) and the "
+            f"database could not be asked within {within:g} s ({_describe(last_error)})"
+        ),
+    ) from failure
+
+
+async def _stored_outcome(
+    connection: Connection, append: PreparedAppend, store: Store
+) -> AppendOutcome | None:
+    """What a successful append would have returned, if the event is stored unchanged in the
+    caller's session; ``None`` if it is not stored (another event holding its id included)."""
+    statements, codec = store.statements, store.codec
+    session_row = await connection.fetch_one(statements.select_session, append.key)
+    stored = None if session_row is None else codec.session_from_row(session_row, [])
+    if stored is None or (append.created is not None and stored.create_time != append.created):
+        # Deleted (or deleted and created again): a committed append went with it.
+        raise OutcomeUnknownError(
+            *append.names,
+            event_id=append.event_id,
+            reason="the connection failed after it was sent, and the session was deleted since",
+        )
+    since = codec.events_from_rows(
+        await connection.fetch_all(
+            statements.select_events_between,
+            {
+                **append.key,
+                "after_seq": append.expected_revision,
+                "before_seq": stored.revision + 1,
+            },
+        )
+    )
+    position = next(
+        (index for index, event in enumerate(since) if event.id == append.event_id), None
+    )
+    if position is None or since[position] != append.stored_event:
+        return None
+    revision = append.expected_revision + 1 + position
+    logger.debug("a failed append was committed after all, at revision %d", revision)
+    if position == 0:
+        return AppendOutcome(revision, [], None)
+    return AppendOutcome(
+        stored.revision, since[:position], stored, later_events=since[position + 1 :]
+    )
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
