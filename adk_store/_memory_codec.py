@@ -7,8 +7,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from ._codec import _check_encodable, dumps, row_values
+from ._codec import row_values
 from ._errors import InvalidArgumentError
+from ._json_text import check_encodable, dumps
 from ._memory_models import Memory
 from ._memory_text import scope_token, searchable_text
 from ._models import JsonDict
@@ -60,7 +61,7 @@ class MemoryCodec:
         for name in _TEXT_COLUMNS:
             text = getattr(memory, name)
             if text is not None:
-                _check_encodable(text, f"{where} {name}")
+                check_encodable(text, f"{where} {name}")
                 text = self._dialect.encode_text(text)
             values[name] = text
         return values

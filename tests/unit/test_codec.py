@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from adk_store import Event, EventActions, InvalidArgumentError, StateSerializationError
-from adk_store._codec import EventColumns, RowCodec, revision_from_row
+from adk_store._codec import RowCodec, revision_from_row
+from adk_store._event_codec import EventColumns
 from adk_store._schema import EVENT_COLUMNS
 from adk_store._state import split_state_delta
 from adk_store.dialects import Dialect, PostgresDialect, SqliteOptions, dialect_for
