@@ -4,8 +4,8 @@ Every method reads as ``SessionService``'s do: check the arguments (``_validate`
 ``_new_memories``, which also makes memories of what a caller hands over), run a compiled
 statement (``_memory_statements``) on a connection of the session service's pool (through
 its :attr:`~SessionService.store`), and turn rows into values (``_memory_codec``). The words
-a memory is found by are worked out in ``_memory_text``; the engine's own parts live in
-``dialects/fulltext``.
+a memory is found by are worked out in ``_memory_text``, the text search configuration is
+checked in ``_text_search_config``; the engine's own parts live in ``dialects/fulltext``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from ._new_memories import (
     memories_of_events,
     memory_of,
 )
-from ._runtime import Connection, ConnectionPool, Database
+from ._runtime import ConnectionPool, Database
 from ._service import SessionService
+from ._text_search_config import TextSearchConfig
 from ._validate import MAX_ROWS, check_id
 from .dialects.fulltext import DEFAULT_TEXT_SEARCH_CONFIG
 
@@ -78,18 +79,7 @@ class MemoryService(Wrapping):
             self._sessions = SessionService(store, **options)
         self._wrap(self._sessions, owned=not isinstance(store, SessionService))
         self._store = self._sessions.store
-        if not isinstance(text_search_config, str) or not text_search_config:
-            raise InvalidArgumentError(
-                f"text_search_config must be a non-empty str, not {text_search_config!r}"
-            )
-        configurable = self._store.dialect.memory_index.configurable
-        if not configurable and text_search_config != DEFAULT_TEXT_SEARCH_CONFIG:
-            raise InvalidArgumentError(
-                f"text_search_config is for PostgreSQL; {self._store.dialect.name} searches with "
-                "the tokenizer its schema sets"
-            )
-        self._config = text_search_config
-        self._config_checked = not configurable
+        self._config = TextSearchConfig(text_search_config, self._store.dialect)
         self._statements = MemoryStatements(self._store.dialect)
 
     @property
@@ -174,12 +164,12 @@ class MemoryService(Wrapping):
         if not found:
             return []
         codec = self._store.memory_codec
-        rows = [{**codec.memory_values(memory), "config": self._config} for memory in found]
+        rows = [{**codec.memory_values(memory), "config": self._config.name} for memory in found]
         sql = self._statements
 
         async def write(pool: ConnectionPool) -> list[str]:
             async with pool.writer() as connection:
-                await self._check_config(connection)
+                await self._config.check(connection, self._statements.check_config)
                 async with self._store.write_transaction(connection):
                     known: set[str] = set()
                     if session_id is not None:
@@ -195,18 +185,6 @@ class MemoryService(Wrapping):
                     return stored
 
         return await self._store.connector.call("add_memories", write, app_name=app_name)
-
-    async def _check_config(self, connection: Connection) -> None:
-        if self._config_checked:
-            return
-        try:
-            await connection.fetch_val(self._statements.check_config, {"config": self._config})
-        except Exception:
-            raise InvalidArgumentError(
-                f"text_search_config {self._config!r} is not a text search configuration of "
-                "this database (see SELECT cfgname FROM pg_ts_config)"
-            ) from None
-        self._config_checked = True
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -237,13 +215,13 @@ class MemoryService(Wrapping):
             "user_id": user_id,
             "scope": scope,
             "query": self._store.dialect.memory_index.query_text(scope, terms),
-            "config": self._config,
+            "config": self._config.name,
             "limit": limit,
         }
 
         async def read(pool: ConnectionPool) -> list[Memory]:
             async with pool.reader() as connection:
-                await self._check_config(connection)
+                await self._config.check(connection, self._statements.check_config)
                 rows = await connection.fetch_all(self._statements.search, values)
             return self._store.memory_codec.memories_from_rows(rows)
 

@@ -157,11 +157,9 @@ class SessionService(Lifecycle, StoreOperations):
         await self._store.connector.close()
 
     async def _open_schema(self, connection: Connection) -> None:
+        store, upgrade_older = self._store, self._upgrade_older_schema
         await _migrations.open_schema(
-            connection,
-            self._store.dialect,
-            self._store.statements,
-            upgrade_older=self._upgrade_older_schema,
+            connection, store.dialect, store.statements, upgrade_older=upgrade_older
         )
 
     # -- sessions ----------------------------------------------------------------------------
@@ -281,7 +279,6 @@ class SessionService(Lifecycle, StoreOperations):
         """Delete the session and its events; deleting a missing session does nothing."""
         check_session_key(app_name, user_id, session_id)
         key = {"app_name": app_name, "user_id": user_id, "session_id": session_id}
-
         store = self._store
 
         async def delete(pool: ConnectionPool) -> None:
@@ -334,9 +331,8 @@ class SessionService(Lifecycle, StoreOperations):
         check_id(app_name, "app_name")
         check_id(user_id, "user_id")
         values = {"app_name": app_name, "user_id": user_id}
-        return await self._fetch_state(
-            "get_user_state", self._store.statements.select_user_state, values
-        )
+        statement = self._store.statements.select_user_state
+        return await self._fetch_state("get_user_state", statement, values)
 
     async def get_app_state(self, *, app_name: str) -> JsonDict:
         """The state shared by every user and session of an app (keys without ``app:``)."""
