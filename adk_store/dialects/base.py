@@ -7,6 +7,7 @@ to lay out the held connections, and how an append becomes one statement.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -250,3 +251,52 @@ class Dialect:
     def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
         """Options for a ``databases.Database`` adk-store creates itself."""
         return {}
+
+    # -- other applications' tables ----------------------------------------------------------
+    # ``import-adk`` and ``export-adk`` read and write google-adk's session tables: a database
+    # adk-store does not own, on a connection of its own. It is set up by
+    # :meth:`prepare_other_connection`, never by :meth:`prepare_connection` (which may change
+    # the database: SQLite's WAL). Statements are still built with the members above.
+
+    list_tables: str
+    """A query that returns the name of every table of the connection's default schema."""
+    list_columns: str
+    """A query with parameter ``:table`` that returns the name of each column of that table
+    (in the connection's default schema)."""
+    end_snapshot: str | None = None
+    """Ends the snapshot :meth:`prepare_other_connection` opened for reading, before the
+    connection closes (a connection released inside a transaction is reset by the driver,
+    which warns about it); ``None`` where it opens none."""
+    begin_short_read: str | None = None
+    """Opens a short read transaction around each read, where one snapshot held for the
+    whole read would keep the database's writers from committing (SQLite); ``None`` where
+    reads run in the snapshot :meth:`prepare_other_connection` opened."""
+    holds_sqlite_session_files: bool = False
+    """Whether google-adk's ``SqliteSessionService`` layout can occur (it writes SQLite
+    files only)."""
+
+    def other_database(self, url: str, *, read_only: bool) -> tuple[str, dict[str, Any]]:
+        """The ``databases`` URL and options that open another application's database at
+        ``url`` (a URL of this dialect), opened ``read_only`` where the database can refuse
+        writes from the start.
+
+        Raises :class:`InvalidArgumentError` where no such database can be (in memory) or, to
+        read, where there is none.
+        """
+        return url, {}
+
+    def database_missing(self) -> bool:
+        """Whether connecting would create the database (a SQLite file not there yet): a dry
+        run, which must leave everything as it was, does not connect then."""
+        return False
+
+    async def prepare_other_connection(self, connection: Connection, *, read_only: bool) -> None:
+        """Settings a connection to another application's database needs, changing nothing in
+        that database. ``read_only``: the connection can write nothing from now on; where a
+        long read holds up no writer, it also opens the one snapshot the whole database is
+        read in (:attr:`end_snapshot` ends it)."""
+
+    def naive_utc_param(self, moment: datetime.datetime) -> Any:
+        """``moment`` (naive UTC) as a parameter for a SQLAlchemy ``DateTime`` column, which
+        is how other applications' tables hold times."""
+        return moment

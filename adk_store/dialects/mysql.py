@@ -167,6 +167,24 @@ class MysqlDialect(Dialect):
     def database_options(self, pool_size: int, connect_timeout: float) -> dict[str, Any]:
         return {"min_size": 0, "max_size": pool_size, "connect_timeout": connect_timeout}
 
+    # -- other applications' tables ----------------------------------------------------------
+
+    list_tables = (
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+    )
+    list_columns = (
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = :table"
+    )
+    end_snapshot = "ROLLBACK"
+
+    async def prepare_other_connection(self, connection: Connection, *, read_only: bool) -> None:
+        await connection.execute(f"SET SESSION sql_mode = '{SQL_MODE}'")
+        # A consistent snapshot is taken only at REPEATABLE READ (ignored below it).
+        await connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if read_only:
+            await connection.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+
 
 def _json_nesting(json_text: str) -> int:
     """How deeply arrays and objects nest in ``json_text`` (strings skipped)."""

@@ -340,6 +340,22 @@ class PostgresDialect(Dialect):
         # a traceback every few seconds; the held connections are adk-store's own anyway.
         return {"min_size": 0, "max_size": pool_size, "timeout": connect_timeout}
 
+    # -- other applications' tables ----------------------------------------------------------
+
+    list_tables = (
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    )
+    list_columns = (
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = :table"
+    )
+    end_snapshot = "ROLLBACK"
+
+    async def prepare_other_connection(self, connection: Connection, *, read_only: bool) -> None:
+        if read_only:
+            # The whole database is read in this one snapshot: a long read holds up no writer.
+            await connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
 
 def _schema_lock_key(schema: str | None) -> int:
     """The advisory lock that serialises migrations of one schema (a signed 64-bit key)."""

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.sql.elements import ColumnElement
 
-from .._errors import AdkStoreError, DatabaseError
-from .._locations import SqliteLocation
+from .._errors import AdkStoreError, DatabaseError, InvalidArgumentError
+from .._locations import SqliteLocation, sqlite_read_only_uri, sqlite_url
 from .._runtime import Connection, PoolLayout, run_to_completion
 from .._schema import events, session_key, sessions
 from .base import Dialect
@@ -223,6 +226,39 @@ class SqliteDialect(Dialect):
                     raise
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.1)
+
+    # -- other applications' tables ----------------------------------------------------------
+
+    list_tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    list_columns = "SELECT name FROM pragma_table_info(:table)"
+    begin_short_read = "BEGIN"
+    holds_sqlite_session_files = True
+
+    def other_database(self, url: str, *, read_only: bool) -> tuple[str, dict[str, Any]]:
+        if self._path is None:
+            raise InvalidArgumentError(
+                f"{url!r} names an in-memory database: give a file path or a URL to a file"
+            )
+        path = Path(self._path).resolve()
+        if not read_only:
+            return sqlite_url(path), {}
+        if not path.is_file():
+            raise InvalidArgumentError(f"no SQLite database at {str(path)!r}")
+        # databases decodes the URL's path once and SQLite the file: URI once more: quoting
+        # as many times keeps any file name (spaces, %, ?, #) intact.
+        return f"sqlite+aiosqlite:///{quote(sqlite_read_only_uri(path))}", {"uri": True}
+
+    def database_missing(self) -> bool:
+        return self._path is not None and not os.path.exists(self._path)
+
+    async def prepare_other_connection(self, connection: Connection, *, read_only: bool) -> None:
+        # Nothing that changes the file (no WAL): the database is another application's.
+        if read_only:
+            await connection.execute("PRAGMA query_only = ON")
+
+    def naive_utc_param(self, moment: datetime.datetime) -> Any:
+        # SQLAlchemy's SQLite DateTime stores this text.
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def sqlite_dialect(location: SqliteLocation, options: SqliteOptions) -> SqliteDialect:

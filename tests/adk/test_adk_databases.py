@@ -28,7 +28,7 @@ from adk_store.adk import (
     export_adk,
     import_adk,
 )
-from adk_store.adk._adk_stores._database import database_location
+from adk_store.adk._adk_stores._database import location_url
 
 from .. import _db
 from ..conftest import DATABASES
@@ -120,7 +120,7 @@ async def _store_view(url: str) -> dict[tuple[str, str, str], sources.SessionVie
 
 async def _source_fingerprint(source: AdkSource) -> Any:
     """Everything in the source database: its bytes (SQLite) or all its rows."""
-    url, _ = database_location(source.location, read_only=False)
+    url = location_url(source.location)
     if url.startswith("sqlite"):
         path = anyio.Path(url.split(":///", 1)[1])
         names = sorted([entry.name async for entry in path.parent.iterdir()])

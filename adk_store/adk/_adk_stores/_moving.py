@@ -1,10 +1,10 @@
 """Moving sessions between google-adk's own databases and adk-store, in either direction.
 
-:func:`import_adk` copies a google-adk database (any of its layouts, on SQLite or PostgreSQL)
-into adk-store; :func:`export_adk` copies adk-store into a google-adk v1 database. Both copy
-sessions (with every event, in order, and their times), and app and user state; both only
-add: an item the destination already holds is left alone, and reported when its content
-differs. Running either twice therefore copies nothing the second time.
+:func:`import_adk` copies a google-adk database (any of its layouts, on SQLite, PostgreSQL
+or MariaDB/MySQL) into adk-store; :func:`export_adk` copies adk-store into a google-adk v1
+database. Both copy sessions (with every event, in order, and their times), and app and user
+state; both only add: an item the destination already holds is left alone, and reported when
+its content differs. Running either twice therefore copies nothing the second time.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ..._validate import check_id
 from ...dialects.postgresql import PostgresDialect
 from .._service import AdkSessionService
 from .._uri import hide_secrets
-from ._database import AdkDatabase, is_missing_sqlite_file
+from ._database import AdkDatabase, database_missing
 from ._reading import AdkStoreReader, SessionName
 from ._writing import AdkStoreWriter, Outcome
 
@@ -60,8 +60,8 @@ class TransferReport:
     conflicts: list[str] = field(default_factory=list)
     """Items the destination holds with other content (left as they were), one line each."""
 
-    def _count(self, outcome: Outcome, record: StoredRecord) -> None:
-        """Record the outcome of copying one item."""
+    def count(self, outcome: Outcome, record: StoredRecord) -> None:
+        """Count the outcome of copying ``record``."""
         if outcome is Outcome.UNCHANGED:
             self.unchanged += 1
         elif outcome is Outcome.CONFLICT:
@@ -145,13 +145,13 @@ async def _import(
                 progress(done, steps)
     async with _adk_store(destination, dry_run=dry_run) as service:
         for app_state in app_states:
-            report._count(await _import_app_state(service, app_state, dry_run), app_state)
+            report.count(await _import_app_state(service, app_state, dry_run), app_state)
         for user_state in user_states:
-            report._count(await _import_user_state(service, user_state, dry_run), user_state)
+            report.count(await _import_user_state(service, user_state, dry_run), user_state)
         for done, key in enumerate(keys, start=steps - len(keys) + 1):
             record = await _checked_session(reader, key)
             if record is not None:
-                report._count(await _import_session(service, record, dry_run), record)
+                report.count(await _import_session(service, record, dry_run), record)
             if progress is not None:
                 progress(done, steps)
     return report
@@ -208,7 +208,7 @@ async def _adk_store(
     if isinstance(destination, SessionService):
         yield destination
         return
-    if dry_run and (is_missing_sqlite_file(destination) or await schema_version(destination) == 0):
+    if dry_run and (database_missing(destination) or await schema_version(destination) == 0):
         yield None
         return
     async with SessionService(destination, pool_size=2) as service:
@@ -309,11 +309,11 @@ async def _export(
         done = 0
         async for record in service.export_records(app_name=app_name):
             if isinstance(record, AppStateRecord):
-                report._count(await writer.write_app_state(record), record)
+                report.count(await writer.write_app_state(record), record)
             elif isinstance(record, UserStateRecord):
-                report._count(await writer.write_user_state(record), record)
+                report.count(await writer.write_user_state(record), record)
             elif isinstance(record, SessionRecord):
-                report._count(await writer.write_session(record), record)
+                report.count(await writer.write_session(record), record)
                 done += 1
                 if progress is not None:
                     progress(done, total)

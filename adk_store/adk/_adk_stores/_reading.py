@@ -21,16 +21,10 @@ from pydantic import BaseModel, ValidationError
 from ... import AdkStoreError, AppStateRecord, SessionRecord, UserStateRecord
 from ..._runtime import Connection
 from .._convert import event_to_core
-from ._database import (
-    AdkDatabase,
-    SourceFormatError,
-    StoreKind,
-    epoch_seconds,
-    fetch,
-    json_object,
-    json_value,
-)
+from ._database import AdkDatabase, fetch
+from ._layouts import StoreKind, detect_layout
 from ._unpickler import load_actions
+from ._values import SourceFormatError, epoch_seconds, json_object, json_value
 
 
 class SessionName(NamedTuple):
@@ -92,7 +86,7 @@ class AdkStoreReader:
     @classmethod
     async def open(cls, database: AdkDatabase) -> AdkStoreReader:
         """A reader for ``database``, whose layout is detected from its tables."""
-        kind = await database.kind()
+        kind = await detect_layout(database)
         if kind is None:
             raise SourceFormatError(
                 f"{database.location}: holds no google-adk sessions (no 'sessions' and "

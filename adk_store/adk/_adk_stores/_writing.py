@@ -1,10 +1,10 @@
 """Writing records into a google-adk ``DatabaseSessionService`` database of schema v1.
 
-The tables are google-adk's own (described here from its v1 schema: same names, columns,
-types, key widths and index), with ``adk_internal_metadata`` saying ``schema_version`` 1, so
-google-adk's service opens the database as one of its own. Each event is stored as google-adk
-stores it: its JSON document (``model_dump(exclude_none=True, mode="json")``) plus its id,
-invocation id and time in columns of their own.
+The tables are google-adk's own (see :mod:`._layouts`), with ``adk_internal_metadata`` saying
+``schema_version`` 1, so google-adk's service opens the database as one of its own. Each event
+is stored as google-adk stores it: its JSON document (``model_dump(exclude_none=True,
+mode="json")``) plus its id, invocation id and time in columns of their own. Every statement
+is built from those tables by the database's dialect.
 
 A session already in the target is never changed: the writer reports whether it holds the
 same content or other content.
@@ -21,106 +21,29 @@ from typing import Any
 
 import sqlalchemy as sa
 from google.adk.events import Event as AdkEvent
-from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from ... import AppStateRecord, Event, InvalidArgumentError, SessionRecord, UserStateRecord
 from ..._runtime import Connection
+from ...dialects import Dialect
 from .._convert import event_from_core
-from ._database import (
+from ._database import AdkDatabase, fetch
+from ._layouts import (
+    INVOCATION_ID_LENGTH,
+    KEY_LENGTH,
     SCHEMA_VERSION_KEY,
-    AdkDatabase,
+    V1_TABLES,
     StoreKind,
-    epoch_seconds,
-    fetch,
-    naive_utc,
+    detect_layout,
+    v1_app_states,
+    v1_events,
+    v1_metadata,
+    v1_sessions,
+    v1_user_states,
 )
-from ._database import json_object as read_json_object
 from ._reading import SessionName
-
-KEY_LENGTH = 128
-"""google-adk's width for app names, user ids, session ids and event ids."""
-INVOCATION_ID_LENGTH = 256
-
-_metadata = sa.MetaData()
-_Json = (
-    sa.Text()
-    .with_variant(postgresql.JSONB(), "postgresql")
-    .with_variant(mysql.LONGTEXT(), "mysql")
-)
-_Time = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
-"""As google-adk's types: MySQL's TEXT holds only 64 KB, its DATETIME only whole seconds."""
-_MYSQL_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
-"""google-adk's tables take the database's character set; these hold any text and compare
-ids exactly whatever it is."""
-
-
-def _key(name: str) -> sa.Column[str]:
-    return sa.Column(name, sa.String(KEY_LENGTH), primary_key=True)
-
-
-_TABLES = (
-    sa.Table(
-        "adk_internal_metadata",
-        _metadata,
-        _key("key"),
-        sa.Column("value", sa.String(256), nullable=False),
-        **_MYSQL_TABLE,
-    ),
-    sa.Table(
-        "sessions",
-        _metadata,
-        _key("app_name"),
-        _key("user_id"),
-        _key("id"),
-        sa.Column("state", _Json, nullable=False),
-        sa.Column("create_time", _Time, nullable=False),
-        sa.Column("update_time", _Time, nullable=False),
-        **_MYSQL_TABLE,
-    ),
-    sa.Table(
-        "app_states",
-        _metadata,
-        _key("app_name"),
-        sa.Column("state", _Json, nullable=False),
-        sa.Column("update_time", _Time, nullable=False),
-        **_MYSQL_TABLE,
-    ),
-    sa.Table(
-        "user_states",
-        _metadata,
-        _key("app_name"),
-        _key("user_id"),
-        sa.Column("state", _Json, nullable=False),
-        sa.Column("update_time", _Time, nullable=False),
-        **_MYSQL_TABLE,
-    ),
-    sa.Table(
-        "events",
-        _metadata,
-        _key("id"),
-        _key("app_name"),
-        _key("user_id"),
-        _key("session_id"),
-        sa.Column("invocation_id", sa.String(INVOCATION_ID_LENGTH), nullable=False),
-        sa.Column("timestamp", _Time, nullable=False),
-        sa.Column("event_data", _Json, nullable=True),
-        sa.ForeignKeyConstraint(
-            ["app_name", "user_id", "session_id"],
-            ["sessions.app_name", "sessions.user_id", "sessions.id"],
-            ondelete="CASCADE",
-        ),
-        sa.Index(
-            "idx_events_app_user_session_ts_id",
-            "app_name",
-            "user_id",
-            "session_id",
-            sa.desc("timestamp"),
-            sa.desc("id"),
-        ),
-        **_MYSQL_TABLE,
-    ),
-)
+from ._values import epoch_seconds, naive_utc
+from ._values import json_object as read_json_object
 
 
 class Outcome(enum.Enum):
@@ -129,6 +52,82 @@ class Outcome(enum.Enum):
     COPIED = "copied"
     UNCHANGED = "already there, same content"
     CONFLICT = "already there with other content; left as it was"
+
+
+class _Statements:
+    """The writer's statements, built from google-adk's v1 tables and compiled once."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        ddl: list[sa.ClauseElement] = []
+        for table in V1_TABLES:
+            ddl.append(CreateTable(table))
+            ddl.extend(CreateIndex(index) for index in table.indexes)
+        self.create_tables = tuple(dialect.compile(statement) for statement in ddl)
+        self.insert_metadata = dialect.compile(sa.insert(v1_metadata))
+        self.insert_session = dialect.compile(
+            sa.insert(v1_sessions).values(_row_params(v1_sessions, dialect, "state"))
+        )
+        self.insert_events = dialect.compile(
+            sa.insert(v1_events).values(_row_params(v1_events, dialect, "event_data"))
+        )
+        self.select_session = dialect.compile(
+            sa.select(v1_sessions.c.state, v1_sessions.c.create_time, v1_sessions.c.update_time)
+            .where(*_key_matches(v1_sessions.c.app_name, v1_sessions.c.user_id))
+            .where(v1_sessions.c.id == sa.bindparam("session_id"))
+        )
+        self.select_events = dialect.compile(
+            sa.select(
+                v1_events.c.id,
+                v1_events.c.invocation_id,
+                v1_events.c.timestamp,
+                v1_events.c.event_data,
+            ).where(
+                *_key_matches(v1_events.c.app_name, v1_events.c.user_id, v1_events.c.session_id)
+            )
+        )
+        self.select_state: dict[str, str] = {}
+        self.update_state: dict[str, str] = {}
+        self.insert_state: dict[str, str] = {}
+        self.insert_empty_state: dict[str, str] = {}
+        for table in (v1_app_states, v1_user_states):
+            key = list(table.primary_key.columns)
+            self.select_state[table.name] = dialect.compile(
+                sa.select(table.c.state).where(*_key_matches(*key))
+            )
+            self.update_state[table.name] = dialect.compile(
+                sa.update(table)
+                .where(*_key_matches(*key))
+                .values(state=dialect.json_param("state"), update_time=sa.bindparam("now"))
+            )
+            values = _state_params(table, dialect)
+            self.insert_state[table.name] = dialect.compile(sa.insert(table).values(values))
+            self.insert_empty_state[table.name] = dialect.compile(
+                dialect.insert_unless_exists(table, values, key, returning=key[0])
+            )
+
+
+def _row_params(table: sa.Table, dialect: Dialect, json_column: str) -> dict[str, Any]:
+    """A parameter for each of ``table``'s columns, named as the column; ``json_column``'s
+    carries JSON text."""
+    return {
+        column.name: dialect.json_param(column.name)
+        if column.name == json_column
+        else sa.bindparam(column.name)
+        for column in table.columns
+    }
+
+
+def _state_params(table: sa.Table, dialect: Dialect) -> dict[str, Any]:
+    """A state row's parameters: its key by column name, ``:state`` and ``:now``."""
+    return {
+        **{column.name: sa.bindparam(column.name) for column in table.primary_key.columns},
+        "state": dialect.json_param("state"),
+        "update_time": sa.bindparam("now"),
+    }
+
+
+def _key_matches(*columns: sa.Column[Any]) -> list[sa.ColumnElement[bool]]:
+    return [column == sa.bindparam(column.name) for column in columns]
 
 
 class AdkStoreWriter:
@@ -141,15 +140,17 @@ class AdkStoreWriter:
 
     def __init__(self, database: AdkDatabase) -> None:
         self.database = database
+        self._dialect = database.dialect
+        self._statements = _Statements(database.dialect)
 
     @classmethod
     async def open(cls, database: AdkDatabase) -> AdkStoreWriter:
         """A writer for ``database``: google-adk's v1 tables are created if it has none; a
         database of another layout is refused."""
-        kind = await database.kind()
+        kind = await detect_layout(database)
         writer = cls(database)
         if kind is None:
-            await database.run_write("create_tables", writer._create_tables)
+            await database.run_write("create_tables", writer.create_tables)
         elif kind is not StoreKind.DATABASE_V1:
             raise InvalidArgumentError(
                 f"{database.location} is a {kind}; sessions are written only into "
@@ -157,15 +158,12 @@ class AdkStoreWriter:
             )
         return writer
 
-    async def _create_tables(self, connection: Connection) -> None:
-        dialect = self.database.flavour.sqlalchemy
-        for table in _TABLES:
-            await connection.execute(str(CreateTable(table).compile(dialect=dialect)))
-            for index in table.indexes:
-                await connection.execute(str(CreateIndex(index).compile(dialect=dialect)))
+    async def create_tables(self, connection: Connection) -> None:
+        """Create google-adk's v1 tables on ``connection``, in an empty database."""
+        for statement in self._statements.create_tables:
+            await connection.execute(statement)
         await connection.execute(
-            'INSERT INTO adk_internal_metadata ("key", value) VALUES (:key, :value)',
-            {"key": SCHEMA_VERSION_KEY, "value": "1"},
+            self._statements.insert_metadata, {"key": SCHEMA_VERSION_KEY, "value": "1"}
         )
 
     async def write_session(self, record: SessionRecord) -> Outcome:
@@ -180,29 +178,21 @@ class AdkStoreWriter:
             self._event_row(record, event, moment)
             for event, moment in zip(record.events, _ordering_times(record.events), strict=True)
         ]
-        flavour = self.database.flavour
-        json_state = flavour.json_param("state")
+        statements = self._statements
 
         async def write(connection: Connection) -> Outcome:
             stored = await self._stored_session(connection, key)
             if stored is not None:
                 expected = self._normalised(session_row, event_rows)
                 return Outcome.UNCHANGED if stored == expected else Outcome.CONFLICT
+            await connection.execute(statements.insert_session, session_row)
+            now = self._dialect.naive_utc_param(naive_utc(time.time()))
             await connection.execute(
-                "INSERT INTO sessions (app_name, user_id, id, state, create_time, update_time) "
-                f"VALUES (:app_name, :user_id, :id, {json_state}, :create_time, :update_time)",
-                session_row,
-            )
-            now = flavour.time_param(naive_utc(time.time()))
-            await connection.execute(
-                "INSERT INTO app_states (app_name, state, update_time) "
-                f"VALUES (:app_name, {json_state}, :now) {flavour.unless_exists('app_name')}",
+                statements.insert_empty_state[v1_app_states.name],
                 {"app_name": record.app_name, "state": "{}", "now": now},
             )
             await connection.execute(
-                "INSERT INTO user_states (app_name, user_id, state, update_time) "
-                f"VALUES (:app_name, :user_id, {json_state}, :now) "
-                f"{flavour.unless_exists('app_name', 'user_id')}",
+                statements.insert_empty_state[v1_user_states.name],
                 {
                     "app_name": record.app_name,
                     "user_id": record.user_id,
@@ -211,12 +201,7 @@ class AdkStoreWriter:
                 },
             )
             if event_rows:
-                await connection.executemany(
-                    "INSERT INTO events (id, app_name, user_id, session_id, invocation_id, "
-                    "timestamp, event_data) VALUES (:id, :app_name, :user_id, :session_id, "
-                    f":invocation_id, :timestamp, {flavour.json_param('event_data')})",
-                    event_rows,
-                )
+                await connection.executemany(statements.insert_events, event_rows)
             return Outcome.COPIED
 
         return await self.database.run_write("write_session", write)
@@ -228,14 +213,13 @@ class AdkStoreWriter:
             ("session id", key.session_id),
         ):
             _check_width(value, KEY_LENGTH, f"the {name} of {key}")
-        flavour = self.database.flavour
         return {
             "app_name": record.app_name,
             "user_id": record.user_id,
             "id": record.id,
             "state": json.dumps(record.state),
-            "create_time": flavour.time_param(naive_utc(record.create_time)),
-            "update_time": flavour.time_param(naive_utc(record.update_time)),
+            "create_time": self._dialect.naive_utc_param(naive_utc(record.create_time)),
+            "update_time": self._dialect.naive_utc_param(naive_utc(record.update_time)),
         }
 
     def _event_row(
@@ -251,7 +235,7 @@ class AdkStoreWriter:
             "user_id": record.user_id,
             "session_id": record.id,
             "invocation_id": event.invocation_id,
-            "timestamp": self.database.flavour.time_param(moment),
+            "timestamp": self._dialect.naive_utc_param(moment),
             "event_data": json.dumps(document),
         }
 
@@ -277,21 +261,11 @@ class AdkStoreWriter:
 
     async def _stored_session(self, connection: Connection, key: SessionName) -> Any:
         values = {"app_name": key.app_name, "user_id": key.user_id, "session_id": key.session_id}
-        rows = await fetch(
-            connection,
-            "SELECT state, create_time, update_time FROM sessions "
-            "WHERE app_name = :app_name AND user_id = :user_id AND id = :session_id",
-            values,
-        )
+        rows = await fetch(connection, self._statements.select_session, values)
         if not rows:
             return None
         state, create_time, update_time = rows[0]
-        events = await fetch(
-            connection,
-            "SELECT id, invocation_id, timestamp, event_data FROM events "
-            "WHERE app_name = :app_name AND user_id = :user_id AND session_id = :session_id",
-            values,
-        )
+        events = await fetch(connection, self._statements.select_events, values)
         return (
             read_json_object(state, f"the state of {key}"),
             epoch_seconds(create_time),
@@ -310,7 +284,7 @@ class AdkStoreWriter:
     async def write_app_state(self, record: AppStateRecord) -> Outcome:
         """Set an app's state where the target has none (or an empty one)."""
         return await self._write_state(
-            "app_states",
+            v1_app_states,
             {"app_name": record.app_name},
             record.state,
             f"the state of app {record.app_name!r}",
@@ -319,43 +293,32 @@ class AdkStoreWriter:
     async def write_user_state(self, record: UserStateRecord) -> Outcome:
         """Set a user's state where the target has none (or an empty one)."""
         return await self._write_state(
-            "user_states",
+            v1_user_states,
             {"app_name": record.app_name, "user_id": record.user_id},
             record.state,
             f"the state of user {record.user_id!r} in app {record.app_name!r}",
         )
 
     async def _write_state(
-        self, table: str, key: dict[str, str], state: dict[str, Any], where: str
+        self, table: sa.Table, key: dict[str, str], state: dict[str, Any], where: str
     ) -> Outcome:
         for value in key.values():
             _check_width(value, KEY_LENGTH, where)
-        flavour = self.database.flavour
-        match = " AND ".join(f"{column} = :{column}" for column in key)
-        columns = ", ".join(key)
-        placeholders = ", ".join(f":{column}" for column in key)
-        now = flavour.time_param(naive_utc(time.time()))
+        statements = self._statements
+        now = self._dialect.naive_utc_param(naive_utc(time.time()))
         values = {**key, "state": json.dumps(state), "now": now}
 
         async def write(connection: Connection) -> Outcome:
-            rows = await fetch(connection, f"SELECT state FROM {table} WHERE {match}", key)
+            rows = await fetch(connection, statements.select_state[table.name], key)
             if rows:
                 stored = read_json_object(rows[0][0], where)
                 if stored == state:
                     return Outcome.UNCHANGED
                 if stored:
                     return Outcome.CONFLICT
-                await connection.execute(
-                    f"UPDATE {table} SET state = {flavour.json_param('state')}, "
-                    f"update_time = :now WHERE {match}",
-                    values,
-                )
+                await connection.execute(statements.update_state[table.name], values)
                 return Outcome.COPIED
-            await connection.execute(
-                f"INSERT INTO {table} ({columns}, state, update_time) "
-                f"VALUES ({placeholders}, {flavour.json_param('state')}, :now)",
-                values,
-            )
+            await connection.execute(statements.insert_state[table.name], values)
             return Outcome.COPIED
 
         return await self.database.run_write("write_state", write)
