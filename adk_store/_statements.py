@@ -11,12 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ._append_sql import BoundInputs, bump_session, insert_event, insert_session, merge_state
 from ._schema import (
     EVENT_COLUMNS,
     app_states,
     events,
     memories,
-    same_incarnation,
     schema_versions,
     session_key,
     sessions,
@@ -91,7 +91,7 @@ class Statements:
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
-        json_param = dialect.json_param
+        bound = BoundInputs(dialect)
 
         one_session = ("app_name", "user_id", "session_id")
         session_with_scopes = _session_with_scopes(bound=one_session)
@@ -164,17 +164,7 @@ class Statements:
             )
         )
 
-        self.insert_session = self._sql(
-            sa.insert(sessions).values(
-                app_name=sa.bindparam("app_name"),
-                user_id=sa.bindparam("user_id"),
-                id=sa.bindparam("session_id"),
-                state=json_param("session_state"),
-                revision=sa.literal_column("0"),
-                create_time=sa.bindparam("now"),
-                update_time=sa.bindparam("now"),
-            )
-        )
+        self.insert_session = self._sql(insert_session(bound))
         self.delete_session = self._sql(sa.delete(sessions).where(session_key(sessions)))
         self.delete_events = self._sql(sa.delete(events).where(session_key(events, "session_id")))
         """Run before ``delete_session``: the foreign key's cascade does the same, except where
@@ -184,44 +174,23 @@ class Statements:
         )
         self.bump_session = tuple(
             self._sql(statement)
-            for statement in dialect.bump_session(
-                sa.update(sessions)
-                .where(session_key(sessions), same_incarnation())
-                .values(
-                    state=dialect.merge_json(sessions.c.state, json_param("session_delta")),
-                    revision=sessions.c.revision + sa.literal_column("1"),
-                    update_time=dialect.later_of(
-                        sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
-                    ),
-                )
-            )
+            for statement in dialect.bump_session(bump_session(bound, dialect, stale_check=False))
         )
-        """Bump a session's revision and merge its delta; run in order in a transaction, the
-        last statement returns the new revision (see ``Dialect.bump_session``)."""
+        """Bump a session's revision and merge its delta, whatever its revision; run in order
+        in a transaction, the last statement returns the new revision (see
+        ``Dialect.bump_session``)."""
 
-        self.upsert_app_state = self._upsert_state(app_states, app_name=sa.bindparam("app_name"))
-        self.upsert_user_state = self._upsert_state(
-            user_states, app_name=sa.bindparam("app_name"), user_id=sa.bindparam("user_id")
+        # Each merges one delta, bound as :state_delta, updated :now.
+        one_delta = {"app_state_delta": "state_delta", "user_state_delta": "state_delta"}
+        merged = BoundInputs(dialect, bound_as={**one_delta, "update_time": "now"})
+        self.upsert_app_state = self._sql(
+            merge_state(dialect, app_states, merged, "app_state_delta")
+        )
+        self.upsert_user_state = self._sql(
+            merge_state(dialect, user_states, merged, "user_state_delta")
         )
 
-        self.insert_event = self._sql(
-            sa.insert(events).values(
-                app_name=sa.bindparam("app_name"),
-                user_id=sa.bindparam("user_id"),
-                session_id=sa.bindparam("session_id"),
-                seq=sa.bindparam("seq"),
-                id=sa.bindparam("id"),
-                invocation_id=sa.bindparam("invocation_id"),
-                author=sa.bindparam("author"),
-                branch=sa.bindparam("branch"),
-                timestamp=sa.bindparam("timestamp"),
-                error_code=sa.bindparam("error_code"),
-                error_message=sa.bindparam("error_message"),
-                content=json_param("content"),
-                actions=json_param("actions"),
-                extra_fields=json_param("extra_fields"),
-            )
-        )
+        self.insert_event = self._sql(insert_event(bound, sa.bindparam("seq")))
 
         create = dialect.one_statement_create()
         self.one_statement_create = None if create is None else self._sql(create)
@@ -296,18 +265,6 @@ class Statements:
                 self.select_recent_events_after if after_timestamp else self.select_recent_events
             )
         return self.select_events_after if after_timestamp else self.select_events
-
-    def _upsert_state(self, table: sa.Table, **key: Any) -> str:
-        return self._sql(
-            self._dialect.merge_state_upsert(
-                table,
-                {
-                    **key,
-                    "state": self._dialect.json_param("state_delta"),
-                    "update_time": sa.bindparam("now"),
-                },
-            )
-        )
 
     def _sql(self, statement: sa.ClauseElement) -> str:
         return self._dialect.compile(statement)

@@ -15,25 +15,8 @@ from sqlalchemy.engine import Dialect as SqlalchemyDialect
 from sqlalchemy.sql.elements import ColumnElement
 
 from .._runtime import Connection, PoolLayout
-from .._schema import EVENT_COLUMNS, sessions
+from .._schema import sessions
 from .fulltext import MemoryIndex
-
-UpsertValues = dict[str, ColumnElement[Any]]
-"""A row's values by column name, as statement expressions (bound parameters)."""
-
-APPEND_VALUES = (
-    "app_name",
-    "user_id",
-    "session_id",
-    "expected",
-    "created",
-    *(name for name in EVENT_COLUMNS if name != "seq"),
-    "update_time",
-    "session_delta",
-    "app_state_delta",
-    "user_state_delta",
-)
-"""The values an append binds, in the order a database's stored append takes them."""
 
 
 class Dialect:
@@ -81,11 +64,12 @@ class Dialect:
         """An INSERT that supports ``on_conflict_do_update``."""
         raise NotImplementedError
 
-    def merge_state_upsert(self, table: sa.Table, values: UpsertValues) -> sa.ClauseElement:
-        """Insert ``values`` into ``table`` (a state table); if its key exists, merge the
-        row's ``state`` with the new one (:meth:`merge_json`) and set its ``update_time``."""
-        insert = self.insert(table).values(values)
-        return insert.on_conflict_do_update(  # type: ignore[no-any-return]
+    def merge_state_upsert(self, insert: Any) -> Any:
+        """``insert`` (an :meth:`insert` into a state table, of values or of a SELECT) that,
+        where the row's key exists, merges the row's ``state`` with the new one
+        (:meth:`merge_json`) and sets its ``update_time``."""
+        table = insert.table
+        return insert.on_conflict_do_update(
             index_elements=[column.name for column in table.primary_key.columns],
             set_={
                 "state": self.merge_json(table.c.state, insert.excluded.state),
@@ -174,6 +158,12 @@ class Dialect:
         database's unique violation and nothing is written.
         """
         return None
+
+    def stored_append(self) -> tuple[str, ...]:
+        """The DDL of the append this database keeps (migration 0001 creates it, and a test
+        checks that it holds this text), generated from :mod:`adk_store._append_sql`; none
+        where :meth:`one_statement_append` states the whole append itself."""
+        return ()
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]

@@ -15,10 +15,20 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.sql.elements import ColumnElement
 
+from .._append_sql import (
+    APPEND_INPUTS,
+    NamedInputs,
+    bump_session,
+    delta_given,
+    insert_event,
+    laid_out,
+    merge_state,
+    new_revision,
+)
 from .._errors import StateSerializationError
 from .._runtime import Connection, PoolLayout, run_to_completion
-from .._schema import sessions
-from .base import APPEND_VALUES, Dialect, UpsertValues
+from .._schema import app_states, sessions, user_states
+from .base import Dialect
 from .fulltext import InnodbFulltextIndex
 
 SQL_MODE = "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
@@ -75,8 +85,8 @@ class MysqlDialect(Dialect):
         merged: ColumnElement[Any] = sa.func.adk_json_merge(column, delta)
         return merged
 
-    def merge_state_upsert(self, table: sa.Table, values: UpsertValues) -> sa.ClauseElement:
-        insert = mysql.insert(table).values(values)
+    def merge_state_upsert(self, insert: Any) -> Any:
+        table = insert.table
         return insert.on_duplicate_key_update(
             state=self.merge_json(table.c.state, insert.inserted.state),
             update_time=insert.inserted.update_time,
@@ -116,8 +126,38 @@ class MysqlDialect(Dialect):
     def one_statement_append(self) -> sa.ClauseElement:
         """``CALL adk_append(…)``: the stored procedure of migration 0001 appends in a
         transaction of its own and returns the new revision (``NULL``: nothing written)."""
-        arguments = ", ".join(f":{name}" for name in APPEND_VALUES)
+        arguments = ", ".join(f":{name}" for name in APPEND_INPUTS)
         return sa.text(f"CALL adk_append({arguments})")
+
+    def stored_append(self) -> tuple[str, ...]:
+        new = NamedInputs("new_")
+        parameters = ",\n".join(
+            f"    IN new_{name} {self._parameter_type(column)}"
+            for name, column in APPEND_INPUTS.items()
+        )
+        merges = "".join(
+            f"        IF {self.compile(delta_given(new, delta))} THEN\n"
+            f"{laid_out(self.compile(merge_state(self, table, new, delta)), ' ' * 12)};\n"
+            "        END IF;\n"
+            for table, delta in (
+                (app_states, "app_state_delta"),
+                (user_states, "user_state_delta"),
+            )
+        )
+        return (
+            f"CREATE OR REPLACE PROCEDURE adk_append(\n{parameters}\n)\n"
+            + _APPEND_PROCEDURE.format(
+                bump=laid_out(self.compile(bump_session(new, self, stale_check=True)), " " * 4),
+                insert=laid_out(self.compile(insert_event(new, new_revision(new))), " " * 8),
+                merges=merges,
+                revision=self.compile(new_revision(new)),
+            ),
+        )
+
+    def _parameter_type(self, column: sa.Column[Any]) -> str:
+        # Text parameters in the tables' character set, compared as their columns are.
+        compiled = column.type.compile(dialect=self.sqlalchemy)
+        return compiled.replace(" COLLATE ", " CHARACTER SET utf8mb4 COLLATE ")
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
@@ -184,6 +224,38 @@ class MysqlDialect(Dialect):
         await connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         if read_only:
             await connection.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+
+
+_APPEND_PROCEDURE = """MODIFIES SQL DATA
+BEGIN
+    DECLARE own_transaction BOOLEAN DEFAULT @@in_transaction = 0;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        IF own_transaction THEN
+            ROLLBACK;
+        END IF;
+        RESIGNAL;
+    END;
+    IF own_transaction THEN
+        START TRANSACTION;
+    END IF;
+{bump};
+    IF ROW_COUNT() = 0 THEN
+        IF own_transaction THEN
+            ROLLBACK;
+        END IF;
+        SELECT NULL AS revision;
+    ELSE
+{insert};
+{merges}        IF own_transaction THEN
+            COMMIT;
+        END IF;
+        SELECT {revision} AS revision;
+    END IF;
+END;"""
+"""``adk_append`` after its parameters: the append in one transaction of its own, or in the
+caller's when one is open (an application's outer transaction, where each operation runs in
+a savepoint: START TRANSACTION would commit the caller's work)."""
 
 
 def _json_nesting(json_text: str) -> int:

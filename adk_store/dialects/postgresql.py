@@ -13,18 +13,18 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.sql.elements import ColumnElement
 
+from .._append_sql import (
+    BoundInputs,
+    bump_session,
+    delta_given,
+    event_row,
+    insert_session,
+    merge_state,
+)
 from .._errors import DatabaseError
 from .._runtime import Connection, PoolLayout, run_to_completion
 from .._runtime.compiled import numbered
-from .._schema import (
-    EVENT_COLUMNS,
-    app_states,
-    events,
-    same_incarnation,
-    session_key,
-    sessions,
-    user_states,
-)
+from .._schema import app_states, events, sessions, user_states
 from .base import Dialect
 from .fulltext import TsvectorIndex
 
@@ -124,36 +124,15 @@ class PostgresDialect(Dialect):
         """Data-modifying CTEs: bump the session, then insert the event and merge the deltas
         only if the bump found the session at ``:expected``."""
         bumped = (
-            sa.update(sessions)
-            .where(
-                session_key(sessions),
-                sessions.c.revision == sa.bindparam("expected"),
-                same_incarnation(),
-            )
-            .values(
-                state=self.merge_json(sessions.c.state, self.json_param("session_delta")),
-                revision=sessions.c.revision + sa.literal_column("1"),
-                update_time=self.later_of(
-                    sessions.c.update_time, sa.cast(sa.bindparam("update_time"), sa.Double)
-                ),
-            )
+            bump_session(BoundInputs(self), self, stale_check=True)
             .returning(sessions.c.revision)
             .cte("bumped")
         )
-        event_values = {
-            "app_name": _typed("app_name", events.c.app_name),
-            "user_id": _typed("user_id", events.c.user_id),
-            "session_id": _typed("session_id", events.c.session_id),
-            "seq": bumped.c.revision,
-            **{
-                name: _typed(name, events.c[name])
-                for name in EVENT_COLUMNS
-                if name not in {"seq", "content", "actions", "extra_fields"}
-            },
-            **{name: self.json_param(name) for name in ("content", "actions", "extra_fields")},
-        }
+        # In a SELECT list a parameter has no column to take its type from.
+        selected = BoundInputs(self, typed_values=True)
+        event = event_row(selected, bumped.c.revision)
         inserted = sa.insert(events).from_select(
-            list(event_values), sa.select(*event_values.values()).select_from(bumped)
+            list(event), sa.select(*event.values()).select_from(bumped)
         )
         app_upsert, user_upsert = self._shared_state_upserts(bumped)
         return sa.select(bumped.c.revision).add_cte(
@@ -163,20 +142,7 @@ class PostgresDialect(Dialect):
     def one_statement_create(self) -> sa.ClauseElement:
         """Data-modifying CTEs: insert the session, then merge the deltas; the app and user
         state after them (as merged, or as they were when there was nothing to merge)."""
-        inserted = (
-            sa.insert(sessions)
-            .values(
-                app_name=sa.bindparam("app_name"),
-                user_id=sa.bindparam("user_id"),
-                id=sa.bindparam("session_id"),
-                state=self.json_param("session_state"),
-                revision=sa.literal_column("0"),
-                create_time=sa.bindparam("now"),
-                update_time=sa.bindparam("now"),
-            )
-            .returning(sessions.c.revision)
-            .cte("inserted")
-        )
+        inserted = insert_session(BoundInputs(self)).returning(sessions.c.revision).cte("inserted")
         app_upsert, user_upsert = self._shared_state_upserts(inserted, return_state=True)
         stored_app_state = (
             sa.select(app_states.c.state)
@@ -201,54 +167,29 @@ class PostgresDialect(Dialect):
     ) -> tuple[sa.CTE, sa.CTE]:
         """The app-state and user-state merges, run once ``session_written`` has a row;
         with ``return_state`` each returns the merged state."""
-        app_upsert = self._upsert_from(
-            session_written,
-            app_states,
-            "app_state_delta",
-            app_name=_typed("app_name", app_states.c.app_name),
-            returning=app_states.c.state if return_state else None,
-        ).cte("app_upsert")
+        selected = BoundInputs(self, typed_values=True)
+
+        def merged(table: sa.Table, delta: str, *after: ColumnElement[bool]) -> sa.CTE:
+            merge = merge_state(
+                self,
+                table,
+                selected,
+                delta,
+                where=[delta_given(selected, delta), *after],
+                select_from=session_written,
+            )
+            returned = table.c.state if return_state else table.c.app_name
+            upsert: sa.CTE = merge.returning(returned).cte(delta.replace("state_delta", "upsert"))
+            return upsert
+
+        app_upsert = merged(app_states, "app_state_delta")
         # Data-modifying CTEs run in no promised order. Reading app_upsert's result before
         # touching the user row makes every writer (append or create) lock session, app, user
         # rows in that order, so concurrent writers cannot deadlock.
         app_done = sa.select(sa.func.count()).select_from(app_upsert).scalar_subquery() >= (
             sa.literal_column("0")
         )
-        user_upsert = self._upsert_from(
-            session_written,
-            user_states,
-            "user_state_delta",
-            app_name=_typed("app_name", user_states.c.app_name),
-            user_id=_typed("user_id", user_states.c.user_id),
-            after=app_done,
-            returning=user_states.c.state if return_state else None,
-        ).cte("user_upsert")
-        return app_upsert, user_upsert
-
-    def _upsert_from(
-        self,
-        bumped: sa.CTE,
-        table: sa.Table,
-        delta: str,
-        after: sa.ColumnElement[bool] | None = None,
-        returning: sa.ColumnElement[Any] | None = None,
-        **key: sa.ColumnElement[Any],
-    ) -> Any:
-        """Merge ``:delta`` into ``table``'s row for ``key`` once ``bumped`` has a row."""
-        delta_json = self.json_param(delta)
-        insert = self.insert(table).from_select(
-            [*key, "state", "update_time"],
-            sa.select(*key.values(), delta_json, sa.cast(sa.bindparam("update_time"), sa.Double))
-            .select_from(bumped)
-            .where(delta_json.is_not(None), *([] if after is None else [after])),
-        )
-        return insert.on_conflict_do_update(
-            index_elements=list(key),
-            set_={
-                "state": self.merge_json(table.c.state, insert.excluded.state),
-                "update_time": insert.excluded.update_time,
-            },
-        ).returning(table.c.app_name if returning is None else returning)
+        return app_upsert, merged(user_states, "user_state_delta", app_done)
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]
@@ -367,8 +308,3 @@ def _schema_lock_key(schema: str | None) -> int:
 
 def _restore_json_escape(found: re.Match[str]) -> str:
     return found.group(1) + ("\\u0000" if found.group(2) == "0" else "\\u0001")
-
-
-def _typed(name: str, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-    # In a SELECT list a parameter has no column to take its type from.
-    return sa.cast(sa.bindparam(name), column.type)

@@ -18,38 +18,31 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.sql.elements import ColumnElement
 
+from .._append_sql import (
+    APPEND_INPUTS,
+    NamedInputs,
+    bump_session,
+    delta_given,
+    insert_event,
+    laid_out,
+    merge_state,
+    new_revision,
+)
 from .._errors import AdkStoreError, DatabaseError, InvalidArgumentError
 from .._locations import SqliteLocation, sqlite_read_only_uri, sqlite_url
 from .._runtime import Connection, PoolLayout, run_to_completion
-from .._schema import events, session_key, sessions
+from .._schema import app_states, session_key, sessions, user_states
 from .base import Dialect
 from .fulltext import Fts5Index
 
 APPEND_REFUSED = "adk-store: session missing or moved on"
-"""What the ``adk_appends`` trigger raises when the session is not at the expected revision.
-The migration that creates the trigger spells the same text (a test checks that it does)."""
+"""What the ``adk_appends`` trigger raises when the session is not at the expected revision
+(:meth:`SqliteDialect.stored_append` spells it into the trigger)."""
 
-appends = sa.table(
-    "adk_appends",
-    *(
-        sa.column(name)
-        for name in (
-            "app_name",
-            "user_id",
-            "session_id",
-            "expected",
-            "created",
-            *(column.name for column in events.columns if not column.primary_key),
-            "update_time",
-            "session_delta",
-            "app_state_delta",
-            "user_state_delta",
-        )
-    ),
-)
+appends = sa.table("adk_appends", *(sa.column(name) for name in APPEND_INPUTS))
 """Not part of ``metadata``: a view that is never read. Inserting a row into it runs its
-INSTEAD OF trigger (see ``migrations/sqlite``), which appends an event, bumps its session and
-merges the state deltas, so an append is one statement."""
+INSTEAD OF trigger (see :meth:`SqliteDialect.stored_append`), which appends an event, bumps
+its session and merges the state deltas, so an append is one statement."""
 
 
 WAL_SIZE_LIMIT = 8 * 1024 * 1024
@@ -132,6 +125,36 @@ class SqliteDialect(Dialect):
             sa.bindparam("update_time"), sa.func.coalesce(stored, sa.bindparam("update_time"))
         )
         return sa.insert(appends).values(values)
+
+    def stored_append(self) -> tuple[str, ...]:
+        """The ``adk_appends`` view and its trigger, which runs the append's writes, the
+        refusal right after the session's bump: if that found no current session, it aborts
+        the statement (``changes()`` counts the rows the trigger's last statement changed).
+
+        The row's update time is already the later one (see :meth:`one_statement_append`):
+        triggers of databases created before took it as it is.
+        """
+        nulls = ",\n".join(f"    NULL AS {name}" for name in APPEND_INPUTS)
+        view = f"CREATE VIEW adk_appends AS\nSELECT\n{nulls}\nWHERE 0"
+        new = NamedInputs("NEW.")
+        refusal: sa.Select[Any] = sa.select(
+            sa.literal_column(f"RAISE(ABORT, '{APPEND_REFUSED}')")
+        ).where(sa.func.changes() == sa.literal_column("0"))
+        writes = (
+            bump_session(new, self, stale_check=True),
+            refusal,
+            insert_event(new, new_revision(new)),
+            *(
+                merge_state(self, table, new, delta, where=[delta_given(new, delta)])
+                for table, delta in (
+                    (app_states, "app_state_delta"),
+                    (user_states, "user_state_delta"),
+                )
+            ),
+        )
+        body = "".join(f"{laid_out(self.compile(write), ' ' * 4)};\n" for write in writes)
+        trigger = "CREATE TRIGGER adk_appends_insert INSTEAD OF INSERT ON adk_appends\n"
+        return view, f"{trigger}BEGIN\n{body}END;"
 
     async def run_one_statement_append(
         self, connection: Connection, statement: str, values: dict[str, Any]

@@ -91,6 +91,7 @@ END;
 -- Called inside a transaction already open (an application's outer transaction, where each
 -- operation runs in a savepoint), it neither starts nor ends one: START TRANSACTION would
 -- commit the caller's work, and the caller's savepoint undoes a failed append.
+-- The procedure is MysqlDialect.stored_append() (a test checks they match).
 CREATE OR REPLACE PROCEDURE adk_append(
     IN new_app_name VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
     IN new_user_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin,
@@ -126,37 +127,33 @@ BEGIN
         START TRANSACTION;
     END IF;
     UPDATE adk_sessions
-    SET state = adk_json_merge(state, new_session_delta),
-        revision = revision + 1,
-        update_time = GREATEST(update_time, new_update_time)
-    WHERE app_name = new_app_name AND user_id = new_user_id AND id = new_session_id
-        AND revision = new_expected
-        AND (new_created IS NULL OR create_time = new_created);
+    SET state=adk_json_merge(adk_sessions.state, new_session_delta), revision=(adk_sessions.revision
+        + 1), update_time=greatest(adk_sessions.update_time, new_update_time)
+    WHERE adk_sessions.app_name = new_app_name AND adk_sessions.user_id = new_user_id AND
+        adk_sessions.id = new_session_id AND adk_sessions.revision = new_expected AND (new_created
+        IS NULL OR adk_sessions.create_time = new_created);
     IF ROW_COUNT() = 0 THEN
         IF own_transaction THEN
             ROLLBACK;
         END IF;
         SELECT NULL AS revision;
     ELSE
-        INSERT INTO adk_events (
-            app_name, user_id, session_id, seq, id, invocation_id, author, branch, timestamp,
-            error_code, error_message, content, actions, extra_fields
-        ) VALUES (
-            new_app_name, new_user_id, new_session_id, new_expected + 1, new_id,
+        INSERT INTO adk_events (app_name, user_id, session_id, seq, id, invocation_id, author,
+            branch, timestamp, error_code, error_message, content, actions, extra_fields)
+        VALUES (new_app_name, new_user_id, new_session_id, (new_expected + 1), new_id,
             new_invocation_id, new_author, new_branch, new_timestamp, new_error_code,
-            new_error_message, new_content, new_actions, new_extra_fields
-        );
+            new_error_message, new_content, new_actions, new_extra_fields);
         IF new_app_state_delta IS NOT NULL THEN
             INSERT INTO adk_app_states (app_name, state, update_time)
             VALUES (new_app_name, new_app_state_delta, new_update_time)
-            ON DUPLICATE KEY UPDATE
-                state = adk_json_merge(state, VALUES(state)), update_time = VALUES(update_time);
+            ON DUPLICATE KEY UPDATE state = adk_json_merge(adk_app_states.state, VALUES(state)),
+                update_time = VALUES(update_time);
         END IF;
         IF new_user_state_delta IS NOT NULL THEN
             INSERT INTO adk_user_states (app_name, user_id, state, update_time)
             VALUES (new_app_name, new_user_id, new_user_state_delta, new_update_time)
-            ON DUPLICATE KEY UPDATE
-                state = adk_json_merge(state, VALUES(state)), update_time = VALUES(update_time);
+            ON DUPLICATE KEY UPDATE state = adk_json_merge(adk_user_states.state, VALUES(state)),
+                update_time = VALUES(update_time);
         END IF;
         IF own_transaction THEN
             COMMIT;
