@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from google.adk.events import Event as AdkEvent
@@ -15,6 +14,7 @@ from google.adk.sessions import Session as AdkSession
 from google.genai import types
 
 from .. import Event, InvalidArgumentError, Memory, MemoryService, NewMemory, SessionService
+from .._lifecycle import Wrapping
 from .._memory import DEFAULT_SEARCH_LIMIT
 from .._runtime import Database
 from ._service import AdkSessionService
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from google.adk.cli.service_registry import ServiceRegistry
 
 
-class AdkMemoryService(BaseMemoryService):
+class AdkMemoryService(Wrapping, BaseMemoryService):
     """google-adk's memory service, stored by adk-store beside the sessions.
 
     >>> sessions = AdkSessionService("postgresql+asyncpg://app:pw@db/app")
@@ -59,7 +59,6 @@ class AdkMemoryService(BaseMemoryService):
             raise InvalidArgumentError(f"max_results must be a positive int, not {max_results!r}")
         self._max_results = max_results
         config = {} if text_search_config is None else {"text_search_config": text_search_config}
-        self._owns_core = not isinstance(store, (AdkSessionService, SessionService, MemoryService))
         if isinstance(store, MemoryService):
             if config or options:
                 raise InvalidArgumentError(
@@ -70,28 +69,13 @@ class AdkMemoryService(BaseMemoryService):
             self._core = MemoryService(store.core, **config, **options)
         else:
             self._core = MemoryService(store, **config, **options)
+        owned = not isinstance(store, (AdkSessionService, SessionService, MemoryService))
+        self._wrap(self._core, owned=owned)
 
     @property
     def core(self) -> MemoryService:
         """The core memory service underneath."""
         return self._core
-
-    async def __aenter__(self) -> AdkMemoryService:
-        await self._core.__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close what this service made itself (a handed-over service stays open)."""
-        if self._owns_core:
-            await self._core.close()
 
     async def add_session_to_memory(self, session: AdkSession) -> None:
         """Remember the session's events that hold text; those stored before are skipped."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import databases
@@ -25,6 +24,7 @@ from .. import (
     SessionService,
     StaleSessionError,
 )
+from .._lifecycle import Wrapping
 from ._adk_internals import copy_revision, remember_revision, remembered_revision
 from ._convert import (
     event_from_core,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from google.adk.cli.service_registry import ServiceRegistry
 
 
-class AdkSessionService(BaseSessionService):
+class AdkSessionService(Wrapping, BaseSessionService):
     """google-adk's session service contract, stored by adk-store in SQLite or PostgreSQL.
 
     >>> service = AdkSessionService("sqlite+aiosqlite:///sessions.db")
@@ -60,6 +60,9 @@ class AdkSessionService(BaseSessionService):
     configure it instead of passing options). The options are those of
     :class:`~adk_store.SessionService`. ``event_type`` is the class events are read back as:
     google-adk's ``Event``, or a subclass that declares more fields.
+
+    ``async with service:`` opens the core service; ``close()``, or leaving the block, closes
+    it only if this service created it (a handed-over one stays open).
 
     Sessions come back as google-adk ``Session`` objects that remember the stored revision
     they reflect, so ``append_event`` raises google-adk's ``StaleSessionError`` when another
@@ -100,7 +103,6 @@ class AdkSessionService(BaseSessionService):
                     "the SessionService you hand over instead"
                 )
             self._core = database
-            self._owns_core = False
         else:
             self._core = SessionService(
                 database,
@@ -111,30 +113,13 @@ class AdkSessionService(BaseSessionService):
                 sqlite_synchronous=sqlite_synchronous,
                 schema=schema,
             )
-            self._owns_core = True
+        self._wrap(self._core, owned=not isinstance(database, SessionService))
         self._event_type = event_type
 
     @property
     def core(self) -> SessionService:
         """The core service underneath, for what google-adk's contract does not cover."""
         return self._core
-
-    async def __aenter__(self) -> AdkSessionService:
-        await self._core.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the core service if this one created it (a handed-over one stays open)."""
-        if self._owns_core:
-            await self._core.close()
 
     @override
     async def create_session(
