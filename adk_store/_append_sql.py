@@ -114,7 +114,7 @@ class NamedInputs(Inputs):
     typed = value
 
 
-def session_key(inputs: Inputs) -> ColumnElement[bool]:
+def the_session(inputs: Inputs) -> ColumnElement[bool]:
     """The session row named by the inputs ``app_name``, ``user_id``, ``session_id``."""
     return sa.and_(
         sessions.c.app_name == inputs.value("app_name"),
@@ -139,12 +139,6 @@ def at_expected(inputs: Inputs) -> ColumnElement[bool]:
     return sessions.c.revision == inputs.value("expected")
 
 
-def session_is_current(inputs: Inputs) -> ColumnElement[bool]:
-    """The session row the append targets, as the caller last saw it: the condition under
-    which an append without a stale fallback writes anything."""
-    return sa.and_(session_key(inputs), at_expected(inputs), same_incarnation(inputs))
-
-
 def bump_session(inputs: Inputs, dialect: Dialect, *, stale_check: bool) -> sa.Update:
     """Bump the session's revision, merge ``session_delta`` into its state, and move its update
     time to the later of the stored one and ``update_time``; with ``stale_check`` only while
@@ -152,7 +146,7 @@ def bump_session(inputs: Inputs, dialect: Dialect, *, stale_check: bool) -> sa.U
     stale = [at_expected(inputs)] if stale_check else []
     return (
         sa.update(sessions)
-        .where(session_key(inputs), *stale, same_incarnation(inputs))
+        .where(the_session(inputs), *stale, same_incarnation(inputs))
         .values(
             state=dialect.merge_json(sessions.c.state, inputs.value("session_delta")),
             revision=sessions.c.revision + sa.literal_column("1"),
@@ -178,8 +172,8 @@ def event_row(inputs: Inputs, seq: ColumnElement[Any]) -> dict[str, ColumnElemen
 
 
 def insert_event(inputs: Inputs, seq: ColumnElement[Any]) -> sa.Insert:
-    """Insert the event, ``seq`` the session's new revision. (Inserts here are ``inline``: they
-    never read back a key, even one given by an expression.)"""
+    """Insert the event, ``seq`` the session's new revision (``inline``, as every insert here:
+    a key given by an expression, as in a stored append, is not read back)."""
     return sa.insert(events).values(event_row(inputs, seq)).inline()
 
 
@@ -239,10 +233,9 @@ _QUOTED = re.compile(r"'[^']*'")
 
 
 def laid_out(sql: str, indent: str, width: int = 100) -> str:
-    """Compiled ``sql`` as lines of a stored append's body: a line per clause (outside
-    parentheses), each wrapped
-    within ``width`` (never inside a quoted string), the continuation lines indented further.
-    Only whitespace between tokens changes."""
+    """Compiled ``sql`` laid out as lines of a stored append's body: a line per clause (outside
+    parentheses), wrapped within ``width`` (never inside a quoted string), continuation lines
+    indented further. Only whitespace between tokens changes."""
     joined = " ".join(_QUOTED.sub(lambda quoted: quoted.group().replace(" ", "\0"), sql).split())
     lines = [
         textwrap.fill(

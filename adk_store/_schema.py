@@ -175,13 +175,3 @@ def session_key(table: sa.Table, id_column: str = "id") -> sa.ColumnElement[bool
         table.c.user_id == sa.bindparam("user_id"),
         table.c[id_column] == sa.bindparam("session_id"),
     )
-
-
-def same_incarnation() -> sa.ColumnElement[bool]:
-    """The session row is the one ``:created`` (its create time) names, when given.
-
-    Revisions restart at 0 when a session is deleted and created again under the same id; the
-    create time tells the two apart, so a copy of the old one cannot append to the new one.
-    """
-    created = sa.cast(sa.bindparam("created"), sa.Double)
-    return sa.or_(created.is_(None), sessions.c.create_time == created)

@@ -114,8 +114,10 @@ class SqliteDialect(Dialect):
     def one_statement_append(self) -> sa.ClauseElement:
         """An insert into ``adk_appends``, whose INSTEAD OF trigger does the append.
 
-        The trigger sets the session's update time to the row's; that row carries the later of
-        the event's timestamp and the stored update time, read under the statement's write lock.
+        The row carries the later of the event's timestamp and the stored update time, read
+        under the statement's write lock: the state rows take it as their update time, and the
+        trigger of a database created before the trigger took the later one itself (see
+        :meth:`stored_append`) sets the session's to it as it is.
         """
         values: dict[str, Any] = {
             column.name: sa.bindparam(column.name) for column in appends.columns
