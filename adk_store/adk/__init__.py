@@ -20,10 +20,16 @@ from ._adk_stores import (
     import_adk,
 )
 from ._errors import EventExistsError, SessionExistsError, SessionNotFoundError, StaleSessionError
-from ._memory import AdkMemoryService, memory_service_factory, register_memory_services
-from ._service import AdkSessionService, register_session_services, session_service_factory
+from ._memory import AdkMemoryService
+from ._service import AdkSessionService
 from ._uri import URI_SCHEME, URI_SCHEMES
 from ._validation import check_adk_events
+from ._web_server import (
+    memory_service_factory,
+    register_memory_services,
+    register_session_services,
+    session_service_factory,
+)
 
 _uri.hide_passwords_in_logs()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from google.adk.events import Event as AdkEvent
 from google.adk.memory.base_memory_service import BaseMemoryService, SearchMemoryResponse
@@ -18,10 +18,6 @@ from .._lifecycle import Wrapping
 from .._memory import DEFAULT_SEARCH_LIMIT
 from .._runtime import Database
 from ._service import AdkSessionService
-from ._uri import URI_SCHEMES, database_url
-
-if TYPE_CHECKING:
-    from google.adk.cli.service_registry import ServiceRegistry
 
 
 class AdkMemoryService(Wrapping, BaseMemoryService):
@@ -194,31 +190,3 @@ def _memory_entry(memory: Memory) -> MemoryEntry:
         author=memory.author,
         timestamp=datetime.fromtimestamp(memory.timestamp).isoformat(),
     )
-
-
-def memory_service_factory(uri: str, **options: Any) -> AdkMemoryService:
-    """Build a memory service from an adk-store URI, for google-adk's web server:
-    ``adk web --memory_service_uri adk-store+postgresql+asyncpg://app:pw@db/app``.
-
-    It names the database as the session service URI does (the same URI serves both); the
-    two services then hold connections of their own. Options google-adk passes that
-    adk-store does not take (``agents_dir``) are ignored.
-    """
-    options.pop("agents_dir", None)
-    return AdkMemoryService(database_url(uri), **options)
-
-
-def register_memory_services(registry: ServiceRegistry | None = None) -> None:
-    """Serve every adk-store URI scheme as google-adk's ``--memory_service_uri``.
-
-    Call it in the ``services.py`` google-adk loads at startup, beside
-    :func:`register_session_services`:
-
-    >>> register_memory_services()
-    """
-    if registry is None:
-        from google.adk.cli.service_registry import get_service_registry
-
-        registry = get_service_registry()
-    for scheme in URI_SCHEMES:
-        registry.register_memory_service(scheme, memory_service_factory)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import databases
 from google.adk.events import Event as AdkEvent
@@ -12,7 +12,6 @@ from google.adk.sessions.base_session_service import GetSessionConfig as AdkGetS
 from google.adk.sessions.base_session_service import (
     ListSessionsResponse as AdkListSessionsResponse,
 )
-from google.adk.sessions.state import State
 from typing_extensions import override
 
 from .. import (
@@ -25,7 +24,7 @@ from .. import (
     StaleSessionError,
 )
 from .._lifecycle import Wrapping
-from ._adk_internals import copy_revision, remember_revision, remembered_revision
+from ._adk_internals import remember_revision, remembered_revision
 from ._convert import (
     event_from_core,
     event_to_core,
@@ -37,10 +36,7 @@ from ._errors import SessionNotFoundError as AdkSessionNotFoundError
 from ._errors import StaleSessionError as AdkStaleSessionError
 from ._errors import as_adk_error
 from ._event_cache import DEFAULT_EVENT_CACHE_SIZE, EventCache, SessionKey
-from ._uri import URI_SCHEMES, database_url
-
-if TYPE_CHECKING:
-    from google.adk.cli.service_registry import ServiceRegistry
+from ._session_updates import apply_append, bring_up_to_date, catch_up
 
 
 class AdkSessionService(Wrapping, BaseSessionService):
@@ -249,13 +245,13 @@ class AdkSessionService(Wrapping, BaseSessionService):
             stored = await self._stored_with(session, event)
             if stored is None:
                 raise as_adk_error(error) from error.__cause__
-            self._bring_up_to_date(session, stored, event)
+            bring_up_to_date(session, stored, event)
             return event
         except AdkStoreError as error:
             raise as_adk_error(error) from error.__cause__
         missed_events = core_session.events[:-1]
         if missed_events:
-            self._catch_up(session, core_session)
+            catch_up(session, core_session, self._event_type)
         elif self._events.enabled and create_time is not None:
             self._events.append(
                 (session.app_name, session.user_id, session.id),
@@ -263,8 +259,7 @@ class AdkSessionService(Wrapping, BaseSessionService):
                 expected_revision,
                 stored_event,
             )
-        _commit_event_to_session(session, event)
-        session.last_update_time = event.timestamp  # as google-adk's services report it
+        apply_append(session, event)
         remember_revision(session, core_session)
         return event
 
@@ -310,86 +305,3 @@ class AdkSessionService(Wrapping, BaseSessionService):
             for stored_event in stored.events
         )
         return stored if holds_event else None
-
-    def _bring_up_to_date(self, session: AdkSession, stored: AdkSession, event: AdkEvent) -> None:
-        """Make ``session`` what a successful append of ``event`` would have made it.
-
-        A session that already holds the event is left as it is. One that held exactly the
-        events stored before it gets the event and its delta, as from a successful append;
-        one that is further behind gets the stored events (``event`` itself in its place),
-        the stored state and its ``temp:`` keys.
-        """
-        if any(held.id == event.id for held in session.events):
-            return
-        if [held.id for held in stored.events] == [
-            *(held.id for held in session.events),
-            event.id,
-        ]:
-            _commit_event_to_session(session, event)
-            session.last_update_time = event.timestamp
-        else:
-            temp_state = _temp_state(session)
-            session.events[:] = [
-                event if stored_event.id == event.id else stored_event
-                for stored_event in stored.events
-            ]
-            session.state = {**stored.state, **temp_state}
-            session.last_update_time = stored.last_update_time
-        copy_revision(session, stored)
-
-    def _catch_up(self, session: AdkSession, core_session: Session) -> None:
-        """Bring ``session`` up to date after an append that allowed a stale session."""
-        session.state = {**core_session.state, **_temp_state(session)}
-        session.events.extend(
-            event_from_core(missed, self._event_type) for missed in core_session.events[:-1]
-        )
-
-
-def _commit_event_to_session(session: AdkSession, event: AdkEvent) -> None:
-    """Apply ``event``'s (already trimmed) state delta to ``session`` and add the event, as
-    google-adk's ``BaseSessionService.append_event`` does (2.x names this step; 1.x does it
-    inline)."""
-    if event.actions and event.actions.state_delta:
-        session.state.update(event.actions.state_delta)
-    session.events.append(event)
-
-
-def _temp_state(session: AdkSession) -> dict[str, Any]:
-    return {
-        key: value for key, value in session.state.items() if key.startswith(State.TEMP_PREFIX)
-    }
-
-
-def session_service_factory(uri: str, **options: Any) -> AdkSessionService:
-    """Build a service from an adk-store session service URI, for google-adk's web server.
-
-    The URI is a database URL with ``adk-store+`` in front of its scheme
-    (``adk-store+postgresql+asyncpg://app:pw@db/app``), or the older form
-    ``adk-store:<database URL>``. Register the schemes with
-    :func:`register_session_services` in a ``services.py``.
-
-    >>> session_service_factory("adk-store+sqlite+aiosqlite:///sessions.db")
-
-    The schema follows :class:`AdkSessionService`'s rule: created in an empty database, an older
-    one upgraded only with ``create_schema=True`` (google-adk's ``session_db_kwargs``). Options
-    google-adk passes that adk-store does not take (``agents_dir``) are ignored.
-    """
-    options.pop("agents_dir", None)
-    return AdkSessionService(database_url(uri), **options)
-
-
-def register_session_services(registry: ServiceRegistry | None = None) -> None:
-    """Serve every adk-store URI scheme (:data:`URI_SCHEMES`) from google-adk's web server.
-
-    Call it in the ``services.py`` google-adk loads at startup:
-
-    >>> register_session_services()
-
-    ``registry`` defaults to google-adk's own (``get_service_registry()``).
-    """
-    if registry is None:
-        from google.adk.cli.service_registry import get_service_registry
-
-        registry = get_service_registry()
-    for scheme in URI_SCHEMES:
-        registry.register_session_service(scheme, session_service_factory)
