@@ -40,7 +40,8 @@ from ._session_updates import apply_append, bring_up_to_date, catch_up
 
 
 class AdkSessionService(Wrapping, BaseSessionService):
-    """google-adk's session service contract, stored by adk-store in SQLite or PostgreSQL.
+    """google-adk's session service contract, stored by adk-store in SQLite, PostgreSQL or
+    MariaDB.
 
     >>> service = AdkSessionService("sqlite+aiosqlite:///sessions.db")
     >>> runner = Runner(agent=agent, app_name="app", session_service=service)

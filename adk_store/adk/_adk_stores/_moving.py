@@ -108,8 +108,9 @@ async def import_adk(
     >>> report = await import_adk("sessions.db", "postgresql+asyncpg://app@db/app")
     >>> print(report.summary())
 
-    ``source`` is a database URL (``sqlite+aiosqlite:///…``, ``postgresql+asyncpg://…``) or a
-    SQLite file path; which google-adk layout it holds is detected. It is only read.
+    ``source`` is a database URL (``sqlite+aiosqlite:///…``, ``postgresql+asyncpg://…``,
+    ``mysql+asyncmy://…``) or a SQLite file path; which google-adk layout it holds is
+    detected. It is only read.
     ``destination`` is an adk-store URL (adk-store's tables are created in a database without
     them) or an open service. ``app_name`` limits the copy to one app. ``dry_run`` writes
     nothing and reports what would be copied.
