@@ -2,7 +2,9 @@
 
 The service never asks which database it talks to. It asks its :class:`Dialect` for an upsert,
 a JSON merge, the statement that opens a write transaction, how to prepare a connection, how
-to lay out the held connections, and how an append becomes one statement.
+to lay out the held connections, and how an append becomes one statement. ``import-adk`` and
+``export-adk`` ask it, in a section of its own, what differs in another application's tables
+(google-adk's), which adk-store reads and writes but does not own.
 """
 
 from __future__ import annotations
