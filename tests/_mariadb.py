@@ -1,20 +1,17 @@
 """A throwaway MariaDB server for the test suite, started from the system's binaries.
 
-The server lives in a temporary directory, listens on 127.0.0.1 on a free port, lets the
-``root`` account in without a password from there only, and runs without durability
-(tests never need it across a power cut). As root, the server runs as the ``mysql`` user.
+The server lets the ``root`` account in without a password, from 127.0.0.1 only, and runs
+without durability (tests never need it across a power cut); where it lives and as whom it
+runs: :mod:`tests._servers`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 from pathlib import Path
+
+from ._servers import ThrowawayServer, start_in_temporary_directory
 
 
 def find_mariadbd() -> Path | None:
@@ -25,62 +22,29 @@ def find_mariadbd() -> Path | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class MariadbServer(ThrowawayServer):
+    """One server: ``start()``, ``stop()``, ``sql()``, and ``url_for`` a database on it."""
 
-
-class MariadbServer:
-    """One server: ``start()``, ``stop()``, and ``url_for`` a database on it."""
+    database = "MariaDB"
+    system_user = "mysql"
 
     def __init__(self, server_binary: Path, base_dir: Path) -> None:
+        super().__init__(base_dir)
         self.server_binary = server_binary
-        self.base_dir = base_dir
-        self.data_dir = base_dir / "data"
         self.socket = base_dir / "server.sock"
-        self.log_file = base_dir / "server.log"
-        self.port = _free_port()
-        self._as_mysql = os.geteuid() == 0
         self._process: subprocess.Popen[bytes] | None = None
 
     def url_for(self, database: str) -> str:
         return f"mysql+asyncmy://root@127.0.0.1:{self.port}/{database}"
 
-    def _as_server_user(self, command: list[str]) -> list[str]:
-        return ["runuser", "-u", "mysql", "--", *command] if self._as_mysql else command
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_file.read_text(errors="replace")
-        except OSError:
-            return "(no server log)"
-        return "server log:\n" + "\n".join(text.splitlines()[-lines:])
-
     def init(self) -> None:
-        self.data_dir.mkdir(parents=True)
-        if self._as_mysql:
-            for path in (self.base_dir, self.data_dir):
-                shutil.chown(path, "mysql", "mysql")
-        result = subprocess.run(
-            self._as_server_user(
-                [
-                    "mariadb-install-db",
-                    "--no-defaults",
-                    f"--datadir={self.data_dir}",
-                    "--auth-root-authentication-method=normal",
-                    "--skip-test-db",
-                ]
-            ),
-            capture_output=True,
-            text=True,
+        self._own(self.base_dir, self.data_dir)
+        self._run(
+            "mariadb-install-db",
+            *("--no-defaults", f"--datadir={self.data_dir}"),
+            *("--auth-root-authentication-method=normal", "--skip-test-db"),
             timeout=300,
         )
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"mariadb-install-db failed ({result.returncode}):\n{result.stdout}\n"
-                f"{result.stderr}"
-            )
 
     def start(self) -> None:
         with self.log_file.open("ab") as log:
@@ -107,20 +71,8 @@ class MariadbServer:
                 stdout=log,
                 stderr=log,
             )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                break
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=1),
-            ):
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"MariaDB did not accept connections\n{self.log_tail()}")
+        process = self._process
+        self._wait_ready(60, exited=lambda: process.poll() is not None)
 
     def stop(self) -> None:
         process, self._process = self._process, None
@@ -152,22 +104,15 @@ class MariadbServer:
         self.sql(f"CREATE DATABASE `{name}`")
         return self.url_for(name)
 
-    def cleanup(self) -> None:
-        self.stop()
-        shutil.rmtree(self.base_dir, ignore_errors=True)
-
 
 def start_server() -> MariadbServer:
     """Initialise and start a new server in a fresh temporary directory."""
     binary = find_mariadbd()
     if binary is None:
-        raise RuntimeError("MariaDB is not installed: apt-get install mariadb-server")
-    base_dir = Path(tempfile.mkdtemp(prefix="adk-store-mariadb-"))
-    server = MariadbServer(binary, base_dir)
-    try:
-        server.init()
-        server.start()
-    except BaseException:
-        server.cleanup()
-        raise
-    return server
+        raise RuntimeError(
+            "MariaDB is not installed: apt-get install mariadb-server "
+            "(or set ADK_STORE_TEST_MYSQL_URL to a server's URL)"
+        )
+    return start_in_temporary_directory(
+        lambda base_dir: MariadbServer(binary, base_dir), "adk-store-mariadb-"
+    )

@@ -1,21 +1,16 @@
 """A throwaway PostgreSQL cluster for the test suite, started from the system's binaries.
 
-The cluster lives in a temporary directory, listens on 127.0.0.1 on a free port, trusts local
-connections, and runs with ``fsync=off`` (tests never need durability across a power cut).
-As root, the server runs as the ``postgres`` user, since PostgreSQL refuses to run as root.
+The cluster trusts local connections and runs with ``fsync=off`` (tests never need durability
+across a power cut); where it lives and as whom it runs: :mod:`tests._servers`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import glob
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from pathlib import Path
+
+from ._servers import ThrowawayServer, start_in_temporary_directory
 
 DATABASE = "adk_store_test"
 
@@ -32,23 +27,17 @@ def find_pg_bin() -> Path | None:
     return Path(on_path).parent if on_path else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class PostgresServer(ThrowawayServer):
+    """One cluster: ``start()``, ``stop()``, ``restart()``, ``psql()``, and ``url_for`` a
+    database on it."""
 
-
-class PostgresServer:
-    """One cluster: ``start()``, ``stop()``, ``restart()``, and ``url`` for a test database."""
+    database = "PostgreSQL"
+    system_user = "postgres"
 
     def __init__(self, bin_dir: Path, base_dir: Path) -> None:
+        super().__init__(base_dir)
         self.bin_dir = bin_dir
-        self.base_dir = base_dir
-        self.data_dir = base_dir / "data"
         self.socket_dir = base_dir / "socket"
-        self.log_file = base_dir / "server.log"
-        self.port = _free_port()
-        self._as_postgres = os.geteuid() == 0
 
     @property
     def url(self) -> str:
@@ -57,39 +46,12 @@ class PostgresServer:
     def url_for(self, database: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        command = list(args)
-        if self._as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-        if check and result.returncode != 0:
-            raise RuntimeError(
-                f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n"
-                f"{result.stderr}\n{self.log_tail()}"
-            )
-        return result
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_file.read_text(errors="replace")
-        except OSError:
-            return "(no server log)"
-        return "server log:\n" + "\n".join(text.splitlines()[-lines:])
-
     def init(self) -> None:
-        self.socket_dir.mkdir(parents=True, exist_ok=True)
-        if self._as_postgres:
-            shutil.chown(self.base_dir, "postgres", "postgres")
-            shutil.chown(self.socket_dir, "postgres", "postgres")
+        self._own(self.base_dir, self.socket_dir)
         self._run(
             str(self.bin_dir / "initdb"),
-            "-D",
-            str(self.data_dir),
-            "--auth=trust",
-            "-U",
-            "postgres",
-            "--encoding=UTF8",
-            "--no-locale",
+            *("-D", str(self.data_dir), "--auth=trust", "-U", "postgres"),
+            *("--encoding=UTF8", "--no-locale"),
         )
 
     def start(self) -> None:
@@ -100,41 +62,20 @@ class PostgresServer:
         )
         self._run(
             str(self.bin_dir / "pg_ctl"),
-            "-D",
-            str(self.data_dir),
-            "-l",
-            str(self.log_file),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
+            *("-D", str(self.data_dir), "-l", str(self.log_file), "-o", options),
+            *("-w", "-t", "60", "start"),
         )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=1),
-            ):
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"PostgreSQL did not accept connections\n{self.log_tail()}")
+        self._wait_ready(30)
 
     def stop(self, mode: str = "fast") -> None:
         self._run(
             str(self.bin_dir / "pg_ctl"),
-            "-D",
-            str(self.data_dir),
-            "-m",
-            mode,
-            "-w",
-            "stop",
+            *("-D", str(self.data_dir), "-m", mode, "-w", "stop"),
             check=False,
         )
+
+    def halt(self) -> None:
+        self.stop("immediate")
 
     def restart(self) -> None:
         self.stop()
@@ -143,19 +84,8 @@ class PostgresServer:
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = self._run(
             str(self.bin_dir / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-At",
-            "-c",
-            sql,
+            *("-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database),
+            *("-v", "ON_ERROR_STOP=1", "-At", "-c", sql),
         )
         return result.stdout
 
@@ -166,10 +96,6 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def cleanup(self) -> None:
-        self.stop("immediate")
-        shutil.rmtree(self.base_dir, ignore_errors=True)
-
 
 def start_server() -> PostgresServer:
     """Initialise and start a new cluster in a fresh temporary directory."""
@@ -179,12 +105,6 @@ def start_server() -> PostgresServer:
             "PostgreSQL is not installed: apt-get install postgresql "
             "(or set ADK_STORE_TEST_POSTGRES_URL to a server's URL)"
         )
-    base_dir = Path(tempfile.mkdtemp(prefix="adk-store-pg-"))
-    server = PostgresServer(bin_dir, base_dir)
-    try:
-        server.init()
-        server.start()
-    except BaseException:
-        server.cleanup()
-        raise
-    return server
+    return start_in_temporary_directory(
+        lambda base_dir: PostgresServer(bin_dir, base_dir), "adk-store-pg-"
+    )

@@ -15,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -24,8 +27,10 @@ from hypothesis import settings
 
 import adk_store
 
-from . import _mariadb
-from ._postgres import PostgresServer, find_pg_bin, start_server
+from . import _mariadb, _postgres
+from ._mariadb import MariadbServer
+from ._postgres import PostgresServer
+from ._servers import ThrowawayServer
 
 # In CI, property tests draw the same examples every run, so that a run's outcome is the
 # code's, not the draw's; locally they draw new ones each time, to keep finding cases.
@@ -62,10 +67,11 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-class PostgresProvider:
-    """Creates empty databases on the test server."""
+class DatabaseProvider(ABC):
+    """Creates empty databases on one test server: the throwaway one (``server``) or the one
+    a URL names (``server`` is ``None``)."""
 
-    def __init__(self, base_url: str, server: PostgresServer | None) -> None:
+    def __init__(self, base_url: str, server: ThrowawayServer | None) -> None:
         self.base_url = base_url
         self.server = server
 
@@ -75,57 +81,31 @@ class PostgresProvider:
 
     def new_database(self) -> str:
         name = f"adk_test_{os.getpid()}_{next(_database_numbers)}"
-        asyncio.run(self._execute(f'CREATE DATABASE "{name}"'))
+        asyncio.run(self._create_database(name))
         return self.url_for(name)
 
-    async def _execute(self, sql: str, database: str = "postgres") -> None:
+    @abstractmethod
+    async def _create_database(self, name: str) -> None: ...
+
+
+class PostgresProvider(DatabaseProvider):
+    server: PostgresServer | None
+
+    async def _create_database(self, name: str) -> None:
         import asyncpg
 
-        dsn = self.url_for(database).replace("postgresql+asyncpg://", "postgresql://", 1)
+        dsn = self.url_for("postgres").replace("postgresql+asyncpg://", "postgresql://", 1)
         connection = await asyncpg.connect(dsn)
         try:
-            await connection.execute(sql)
+            await connection.execute(f'CREATE DATABASE "{name}"')
         finally:
             await connection.close()
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresProvider]:
-    """The PostgreSQL server the tests use (skipped when absent, except in CI)."""
-    external = os.environ.get("ADK_STORE_TEST_POSTGRES_URL")
-    if external:
-        yield PostgresProvider(external, None)
-        return
-    if find_pg_bin() is None:
-        message = (
-            "PostgreSQL is not installed (apt-get install postgresql) and "
-            "ADK_STORE_TEST_POSTGRES_URL is not set"
-        )
-        _missing(message)
-    server = start_server()
-    try:
-        yield PostgresProvider(server.url_for("postgres"), server)
-    finally:
-        server.cleanup()
+class MysqlProvider(DatabaseProvider):
+    server: MariadbServer | None
 
-
-class MysqlProvider:
-    """Creates empty databases on the MariaDB test server."""
-
-    def __init__(self, base_url: str, server: _mariadb.MariadbServer | None) -> None:
-        self.base_url = base_url
-        self.server = server
-
-    def url_for(self, name: str) -> str:
-        parts = urlsplit(self.base_url)
-        return urlunsplit(parts._replace(path="/" + name))
-
-    def new_database(self) -> str:
-        name = f"adk_test_{os.getpid()}_{next(_database_numbers)}"
-        asyncio.run(self._execute(f"CREATE DATABASE `{name}`"))
-        return self.url_for(name)
-
-    async def _execute(self, sql: str) -> None:
+    async def _create_database(self, name: str) -> None:
         import asyncmy
 
         parts = urlsplit(self.base_url)
@@ -137,44 +117,94 @@ class MysqlProvider:
         )
         try:
             async with connection.cursor() as cursor:
-                await cursor.execute(sql)
+                await cursor.execute(f"CREATE DATABASE `{name}`")
         finally:
             connection.close()
+
+
+Provider = TypeVar("Provider", bound=DatabaseProvider)
+
+
+@dataclass(frozen=True)
+class ServerSource(Generic[Provider]):
+    """Where one database's tests get their server: the URL in ``url_variable``, else a
+    throwaway server from the installed binaries."""
+
+    name: str
+    url_variable: str
+    package: str
+    installed: Callable[[], bool]
+    start: Callable[[], ThrowawayServer]
+    provider: Callable[[str, ThrowawayServer | None], Provider]
+    admin_database: str
+    """The database of the throwaway server's base URL."""
+
+    def serve(self) -> Iterator[Provider]:
+        """The provider for a session's tests; a missing server skips them (fails in CI)."""
+        external = os.environ.get(self.url_variable)
+        if external:
+            yield self.provider(external, None)
+            return
+        if not self.installed():
+            _missing(
+                f"{self.name} is not installed (apt-get install {self.package}) and "
+                f"{self.url_variable} is not set"
+            )
+        server = self.start()
+        try:
+            yield self.provider(server.url_for(self.admin_database), server)
+        finally:
+            server.cleanup()
+
+
+POSTGRESQL = ServerSource(
+    "PostgreSQL",
+    "ADK_STORE_TEST_POSTGRES_URL",
+    "postgresql",
+    lambda: _postgres.find_pg_bin() is not None,
+    _postgres.start_server,
+    PostgresProvider,
+    "postgres",
+)
+MARIADB = ServerSource(
+    "MariaDB",
+    "ADK_STORE_TEST_MYSQL_URL",
+    "mariadb-server",
+    lambda: _mariadb.find_mariadbd() is not None,
+    _mariadb.start_server,
+    MysqlProvider,
+    "",
+)
+PROVIDER_FIXTURES = {"postgresql": "postgres", "mysql": "mysql"}
+"""The fixture that makes the databases of each kind that runs on a server."""
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresProvider]:
+    """The PostgreSQL server the tests use (skipped when absent, except in CI)."""
+    yield from POSTGRESQL.serve()
 
 
 @pytest.fixture(scope="session")
 def mysql() -> Iterator[MysqlProvider]:
     """The MariaDB server the tests use (skipped when absent, except in CI)."""
-    external = os.environ.get("ADK_STORE_TEST_MYSQL_URL")
-    if external:
-        yield MysqlProvider(external, None)
-        return
-    if _mariadb.find_mariadbd() is None:
-        _missing(
-            "MariaDB is not installed (apt-get install mariadb-server) and "
-            "ADK_STORE_TEST_MYSQL_URL is not set"
-        )
-    server = _mariadb.start_server()
-    try:
-        yield MysqlProvider(server.url_for(""), server)
-    finally:
-        server.cleanup()
+    yield from MARIADB.serve()
+
+
+def new_database(db_kind: str, request: pytest.FixtureRequest, sqlite_file: Path) -> str:
+    """A URL to a new, empty database of ``db_kind``: ``sqlite_file``, or a new database on
+    that kind's test server."""
+    if db_kind == "sqlite":
+        return f"sqlite+aiosqlite:///{sqlite_file}"
+    provider: DatabaseProvider = request.getfixturevalue(PROVIDER_FIXTURES[db_kind])
+    return provider.new_database()
 
 
 @pytest.fixture
 def new_db_url(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[], str]:
     """Makes more new, empty databases of the kind under test (beside ``db_url``)."""
     numbers = itertools.count(1)
-
-    def new() -> str:
-        if db_kind == "sqlite":
-            return f"sqlite+aiosqlite:///{tmp_path / f'other-{next(numbers)}.db'}"
-        provider: PostgresProvider | MysqlProvider = request.getfixturevalue(
-            "postgres" if db_kind == "postgresql" else "mysql"
-        )
-        return provider.new_database()
-
-    return new
+    return lambda: new_database(db_kind, request, tmp_path / f"other-{next(numbers)}.db")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -188,12 +218,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def db_url(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A URL to a new, empty database of the kind under test."""
-    if db_kind == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'sessions.db'}"
-    provider: PostgresProvider | MysqlProvider = request.getfixturevalue(
-        "postgres" if db_kind == "postgresql" else "mysql"
-    )
-    return provider.new_database()
+    return new_database(db_kind, request, tmp_path / "sessions.db")
 
 
 @pytest.fixture

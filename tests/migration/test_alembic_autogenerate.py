@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import adk_store
 from adk_store import migration
 
-from ..conftest import DATABASES, MysqlProvider, PostgresProvider
+from ..conftest import DATABASES, new_database
 from ._alembic_project import AlembicProject, app_url
 
 APP_MODELS = """\
@@ -47,12 +47,7 @@ CASES = [
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
     """``(adk-store URL, template)`` of a new database."""
     db_kind, template = request.param
-    if db_kind == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", template
-    provider: PostgresProvider | MysqlProvider = request.getfixturevalue(
-        "postgres" if db_kind == "postgresql" else "mysql"
-    )
-    return provider.new_database(), template
+    return new_database(db_kind, request, tmp_path / "app.db"), template
 
 
 def proposed(project: AlembicProject, url: str) -> str:

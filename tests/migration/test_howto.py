@@ -16,7 +16,7 @@ import pytest
 
 import adk_store
 
-from ..conftest import DATABASES, MysqlProvider, PostgresProvider
+from ..conftest import DATABASES, new_database
 from ..docs._markdown import ROOT, examples_in, titled_block
 from ._alembic_project import REPOSITORY, app_url
 from ._objects import objects
@@ -110,13 +110,7 @@ def use_the_store(folder: Path, store_url: str) -> str:
 def test_the_alembic_guide_upgrades_uses_downgrades_and_upgrades_again(
     database: str, template: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    if database == "sqlite":
-        store_url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
-    else:
-        provider: PostgresProvider | MysqlProvider = request.getfixturevalue(
-            "postgres" if database == "postgresql" else "mysql"
-        )
-        store_url = provider.new_database()
+    store_url = new_database(database, request, tmp_path / "app.db")
     pinned = f"migration.up(version={adk_store.SCHEMA_VERSION})"
     assert pinned in titled_block(GUIDE, "revision.py"), (
         f"the guide's first revision must pin this release's schema version: {pinned}"

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 import adk_store
-from adk_store import AppStateRecord, SessionRecord, UserStateRecord, export_jsonl, import_jsonl
+from adk_store import (
+    AppStateRecord,
+    ImportCounts,
+    SessionRecord,
+    UserStateRecord,
+    export_jsonl,
+    import_jsonl,
+)
 
 from .._db import dump, raw_fetch
 from ._contents import fill_memories, fill_store
@@ -35,15 +44,51 @@ async def exported(service: adk_store.SessionService, **filters: str) -> str:
     return stream.getvalue()
 
 
+def sqlite_store(path: Path) -> adk_store.SessionService:
+    """A service on a new SQLite file beside the store under test."""
+    return adk_store.SessionService(f"sqlite+aiosqlite:///{path}", create_schema=True)
+
+
+@asynccontextmanager
+async def imported_copy(
+    export: str, tmp_path: Path
+) -> AsyncIterator[tuple[adk_store.SessionService, ImportCounts]]:
+    """A new SQLite store with ``export`` imported, and what the import counted."""
+    async with sqlite_store(tmp_path / "copy.db") as copy:
+        yield copy, await import_jsonl(copy, io.StringIO(export))
+
+
+async def export_of_a_filled_store(tmp_path: Path, *, memories: bool = False) -> str:
+    """The export of a new SQLite store holding ``fill_store``'s sessions (and
+    ``fill_memories``'s memories)."""
+    async with sqlite_store(tmp_path / "source.db") as source:
+        sessions = await fill_store(source)
+        if memories:
+            await fill_memories(source, sessions)
+        return await exported(source)
+
+
+async def assert_import_refused(
+    service: adk_store.SessionService,
+    db_url: str,
+    stream: io.StringIO,
+    *,
+    match: str,
+    error: type[Exception] = adk_store.InvalidArgumentError,
+) -> None:
+    """Importing ``stream`` raises ``error`` and leaves every table as it was."""
+    before = await dump_with_memories(db_url)
+    with pytest.raises(error, match=match):
+        await import_jsonl(service, stream)
+    assert await dump_with_memories(db_url) == before
+
+
 async def test_export_import_export_gives_the_same_bytes(
     service: adk_store.SessionService, tmp_path: Path
 ) -> None:
     remembered = await fill_memories(service, await fill_store(service))
     first = await exported(service)
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
-    ) as copy:
-        counts = await import_jsonl(copy, io.StringIO(first))
+    async with imported_copy(first, tmp_path) as (copy, counts):
         assert (counts.sessions, counts.events) == (11, 33)
         assert (counts.app_states, counts.user_states) == (2, 6)
         assert (counts.memories, counts.skipped_memories) == (remembered, 0)
@@ -193,10 +238,7 @@ async def test_empty_ids_export_and_import_like_any_other(
     await service.create_session(app_name="", user_id="", session_id="x")
 
     first = await exported(service)
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
-    ) as copy:
-        counts = await import_jsonl(copy, io.StringIO(first))
+    async with imported_copy(first, tmp_path) as (copy, counts):
         assert (counts.sessions, counts.app_states, counts.user_states) == (2, 1, 1)
         assert await exported(copy) == first
 
@@ -222,17 +264,9 @@ async def test_an_export_cut_short_is_refused_before_anything_is_written(
     stream: type[io.StringIO],
     records: int,
 ) -> None:
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
-    ) as source:
-        await fill_store(source)
-        cut = cut_after_records(await exported(source), records)
-    before = await dump(db_url)
+    cut = cut_after_records(await export_of_a_filled_store(tmp_path), records)
 
-    with pytest.raises(adk_store.InvalidArgumentError, match="without its trailer"):
-        await import_jsonl(service, stream(cut))
-
-    assert await dump(db_url) == before
+    await assert_import_refused(service, db_url, stream(cut), match="without its trailer")
 
 
 async def test_an_export_that_fails_midway_is_refused_on_import(
@@ -249,49 +283,34 @@ async def test_an_export_that_fails_midway_is_refused_on_import(
 
     written = 0
     partial = io.StringIO()
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
-    ) as source:
+    async with sqlite_store(tmp_path / "source.db") as source:
         await fill_store(source)
         with pytest.raises(Interrupted):
             await export_jsonl(source, partial, on_record=interrupt_at_the_tenth)
-    before = await dump(db_url)
 
-    with pytest.raises(adk_store.InvalidArgumentError, match="cut short"):
-        await import_jsonl(service, io.StringIO(partial.getvalue()))
-
-    assert await dump(db_url) == before
+    await assert_import_refused(
+        service, db_url, io.StringIO(partial.getvalue()), match="cut short"
+    )
 
 
 @pytest.mark.parametrize("stream", [io.StringIO, Unseekable], ids=["file", "pipe"])
 async def test_a_bad_session_at_the_end_of_an_export_is_refused_before_anything_is_written(
     service: adk_store.SessionService, db_url: str, tmp_path: Path, stream: type[io.StringIO]
 ) -> None:
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
-    ) as source:
-        await fill_store(source)
-        whole = await exported(source)
-    lines = whole.splitlines(keepends=True)
+    lines = (await export_of_a_filled_store(tmp_path)).splitlines(keepends=True)
     last_session = json.loads(lines[-2])
     last_session["state"]["app:sneaked"] = 1
     lines[-2] = json.dumps(last_session) + "\n"
-    before = await dump(db_url)
 
-    with pytest.raises(adk_store.InvalidArgumentError, match="session scope only"):
-        await import_jsonl(service, stream("".join(lines)))
-
-    assert await dump(db_url) == before
+    await assert_import_refused(
+        service, db_url, stream("".join(lines)), match="session scope only"
+    )
 
 
 async def test_an_import_from_a_pipe_writes_what_it_checked(
     service: adk_store.SessionService, tmp_path: Path
 ) -> None:
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
-    ) as source:
-        await fill_store(source)
-        whole = await exported(source)
+    whole = await export_of_a_filled_store(tmp_path)
 
     counts = await import_jsonl(service, Unseekable(whole))
 
@@ -348,10 +367,7 @@ async def test_imported_memories_keep_their_source_and_are_found_by_search(
     source = adk_store.MemoryService(service)
     expected = await source.list_memories(app_name="tutor", user_id="łukasz")
 
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'copy.db'}", create_schema=True
-    ) as copy:
-        await import_jsonl(copy, io.StringIO(await exported(service)))
+    async with imported_copy(await exported(service), tmp_path) as (copy, _):
         memory = adk_store.MemoryService(copy)
         assert await memory.list_memories(app_name="tutor", user_id="łukasz") == expected
         found = await memory.search(app_name="tutor", user_id="łukasz", query="潮汐")
@@ -428,27 +444,16 @@ async def test_a_bad_memory_at_the_end_of_an_export_is_refused_before_anything_i
     error: type[Exception],
     message: str,
 ) -> None:
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
-    ) as source:
-        await fill_memories(source, await fill_store(source))
-        changed = memory_line_changed(await exported(source), **changes)
-    before = await dump_with_memories(db_url)
+    export = await export_of_a_filled_store(tmp_path, memories=True)
+    changed = memory_line_changed(export, **changes)
 
-    with pytest.raises(error, match=message):
-        await import_jsonl(service, stream(changed))
-
-    assert await dump_with_memories(db_url) == before
+    await assert_import_refused(service, db_url, stream(changed), match=message, error=error)
 
 
 async def test_an_export_made_before_memories_still_imports(
     service: adk_store.SessionService, tmp_path: Path
 ) -> None:
-    async with adk_store.SessionService(
-        f"sqlite+aiosqlite:///{tmp_path / 'source.db'}", create_schema=True
-    ) as source:
-        await fill_store(source)
-        current = await exported(source)
+    current = await export_of_a_filled_store(tmp_path)
     lines = current.splitlines()
     trailer = json.loads(lines[-1])
     assert trailer.pop("memories") == 0
