@@ -8,7 +8,9 @@ made itself and closes, or was given and leaves open for its owner.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import TypeVar
+
+ServiceT = TypeVar("ServiceT", bound="Lifecycle")
 
 
 class Lifecycle:
@@ -23,7 +25,7 @@ class Lifecycle:
         """Release what the service holds; later calls are refused."""
         raise NotImplementedError
 
-    async def __aenter__(self) -> Self:
+    async def __aenter__(self: ServiceT) -> ServiceT:
         await self.open()
         return self
 
