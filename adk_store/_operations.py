@@ -17,7 +17,7 @@ class StoreStatus:
 
     schema_version: int
     database: str
-    """``"sqlite"`` or ``"postgresql"``."""
+    """``"sqlite"``, ``"postgresql"`` or ``"mysql"`` (MariaDB)."""
     apps: int
     users: int
     sessions: int

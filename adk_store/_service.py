@@ -138,7 +138,7 @@ class SessionService(Lifecycle, StoreOperations):
 
     @property
     def dialect_name(self) -> str:
-        """``"sqlite"`` or ``"postgresql"``."""
+        """``"sqlite"``, ``"postgresql"`` or ``"mysql"`` (MariaDB)."""
         return self._store.dialect.name
 
     # -- lifecycle ---------------------------------------------------------------------------
