@@ -250,17 +250,19 @@ class AdkSessionService(Wrapping, BaseSessionService):
             return event
         except AdkStoreError as error:
             raise as_adk_error(error) from error.__cause__
-        missed_events = core_session.events[:-1]
-        if missed_events:
-            catch_up(session, core_session, self._event_type)
-        elif self._events.enabled and create_time is not None:
-            self._events.append(
-                (session.app_name, session.user_id, session.id),
-                create_time,
-                expected_revision,
-                stored_event,
-            )
-        apply_append(session, event)
+        if len(core_session.events) > 1:
+            # Behind the stored session (allow_stale): the core returned the events around
+            # this one too, and the stored state that already holds its delta.
+            catch_up(session, core_session, event, stored_event, self._event_type)
+        else:
+            if self._events.enabled and create_time is not None:
+                self._events.append(
+                    (session.app_name, session.user_id, session.id),
+                    create_time,
+                    expected_revision,
+                    stored_event,
+                )
+            apply_append(session, event)
         remember_revision(session, core_session)
         return event
 

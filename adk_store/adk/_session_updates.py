@@ -14,6 +14,7 @@ from google.adk.events import Event as AdkEvent
 from google.adk.sessions import Session as AdkSession
 from google.adk.sessions.state import State
 
+from .. import Event as CoreEvent
 from .. import Session
 from ._adk_internals import copy_revision
 from ._convert import event_from_core
@@ -57,14 +58,24 @@ def bring_up_to_date(session: AdkSession, stored: AdkSession, event: AdkEvent) -
     copy_revision(session, stored)
 
 
-def catch_up(session: AdkSession, core_session: Session, event_type: type[AdkEvent]) -> None:
-    """Bring ``session`` up to date after an append that allowed a stale session: the state
-    and the events it missed (all of ``core_session``'s but the last, the one appended), read
-    back as ``event_type``."""
+def catch_up(
+    session: AdkSession,
+    core_session: Session,
+    event: AdkEvent,
+    stored_event: CoreEvent,
+    event_type: type[AdkEvent],
+) -> None:
+    """Bring ``session`` up to date after an append that allowed a stale session: the stored
+    state (its ``temp:`` keys kept) and the stored events around ``event`` (those it missed
+    before it and, after an append retried when its reply was lost, those later writers
+    appended after it), read back as ``event_type``, with ``event`` itself where the core
+    placed ``stored_event``."""
     session.state = {**core_session.state, **_temp_state(session)}
     session.events.extend(
-        event_from_core(missed, event_type) for missed in core_session.events[:-1]
+        event if held is stored_event else event_from_core(held, event_type)
+        for held in core_session.events
     )
+    session.last_update_time = session.events[-1].timestamp
 
 
 def _temp_state(session: AdkSession) -> dict[str, Any]:
