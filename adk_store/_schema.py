@@ -1,8 +1,10 @@
 """The schema as SQLAlchemy Core tables: the one description every query is built from.
 
 The DDL under ``migrations/`` creates exactly these tables (a test compares the two).
-Times are float seconds since the epoch (``DOUBLE PRECISION``), so a Python float comes back
-bit for bit on both databases. JSON is ``JSONB`` on PostgreSQL and JSON text on SQLite.
+Times are float seconds since the epoch (``DOUBLE PRECISION``; ``DOUBLE`` on SQLite and
+MariaDB), so a Python float comes back bit for bit on every database. JSON is ``JSONB`` on
+PostgreSQL and JSON text on SQLite and MariaDB (``LONGTEXT`` there); ids are ``VARCHAR(255)``
+on MariaDB, ``TEXT`` on the others.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ def append_statements() -> str:
     for title, url in (
         ("PostgreSQL", "postgresql+asyncpg://localhost/app"),
         ("SQLite", "sqlite+aiosqlite:///app.db"),
+        ("MariaDB", "mysql+asyncmy://localhost/app"),
     ):
         statement = Statements(dialect_for(url, SqliteOptions())).one_statement_append
         lines = [line.rstrip() for line in statement.strip().splitlines()]
