@@ -142,7 +142,7 @@ class _Asyncmy(Driver):
     ``CALL`` leaves the connection ready for the next one."""
 
     async def fetch_all(self, raw: Any, sql: str, values: Values) -> Sequence[Any]:
-        async with raw.cursor() as cursor:
+        async with raw.cursor(_quiet_cursor()) as cursor:
             await cursor.execute(pyformat(sql), values)
             rows: Sequence[Any] = await cursor.fetchall()
             while await cursor.nextset():
@@ -151,7 +151,7 @@ class _Asyncmy(Driver):
 
     async def executemany(self, raw: Any, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         # asyncmy sends an INSERT … VALUES for many rows as one multi-row statement.
-        async with raw.cursor() as cursor:
+        async with raw.cursor(_quiet_cursor()) as cursor:
             await cursor.executemany(pyformat(sql), rows)
 
     async def server_process(self, raw: Any) -> int | None:
@@ -159,6 +159,25 @@ class _Asyncmy(Driver):
 
     def abort(self, raw: Any) -> None:
         raw.close()
+
+
+@functools.cache
+def _quiet_cursor() -> type[Any]:
+    """asyncmy's cursor, without fetching and logging a statement's warnings.
+
+    By default asyncmy follows every statement that left a warning with ``SHOW WARNINGS`` (one
+    more round trip) and logs each at WARNING level. adk-store's connections run in strict
+    ``sql_mode``, where every problem is an error; the warnings left are the duplicates an
+    ``INSERT IGNORE`` skips on purpose (a memory stored again), whose log lines would only
+    print ids on the application's error stream.
+    """
+    from asyncmy.cursors import Cursor
+
+    class QuietCursor(Cursor):
+        async def _show_warnings(self, *arguments: Any) -> None:
+            return None
+
+    return QuietCursor
 
 
 @functools.lru_cache(maxsize=1024)

@@ -3,6 +3,8 @@ scoped to one user, finds unspaced scripts and survives hostile queries; deletes
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 import adk_store
@@ -25,6 +27,21 @@ async def session_saying(
     for index, text in enumerate(texts):
         await service.append_event(session, said("user" if index % 2 == 0 else "barista", text))
     return session
+
+
+async def test_adding_again_logs_nothing(
+    service: SessionService, caplog: pytest.LogCaptureFixture
+) -> None:
+    # On MariaDB a memory stored again is a duplicate INSERT IGNORE skips: the driver must not
+    # log it (its log line would put ids on the application's error stream).
+    memory = MemoryService(service)
+    said_once = [NewMemory(text="I love flat whites")]
+    stored = await memory.add_memories(app_name=APP, user_id="ada", memories=said_once)
+    with caplog.at_level(logging.DEBUG):
+        again = await memory.add_memories(app_name=APP, user_id="ada", memories=said_once)
+    assert again == stored
+    assert await memory.count(app_name=APP, user_id="ada") == 1
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
 
 
 async def test_adding_a_session_twice_or_after_new_events_stores_no_duplicates(
