@@ -84,14 +84,12 @@ class Dialect:
         table: sa.Table,
         values: dict[str, Any],
         key: list[sa.Column[Any]],
-        returning: sa.Column[Any],
+        returning: sa.Column[Any] | None = None,
     ) -> sa.ClauseElement:
         """Insert ``values`` unless a row with the same ``key`` exists; returns
-        ``returning`` of the row when it was inserted, nothing otherwise."""
-        insert = self.insert(table).values(values)
-        return insert.on_conflict_do_nothing(  # type: ignore[no-any-return]
-            index_elements=key
-        ).returning(returning)
+        ``returning`` of the row when it was inserted (if given), nothing otherwise."""
+        insert = self.insert(table).values(values).on_conflict_do_nothing(index_elements=key)
+        return insert if returning is None else insert.returning(returning)  # type: ignore[no-any-return]
 
     def bump_session(self, update: sa.Update) -> tuple[sa.ClauseElement, ...]:
         """The statements that run ``update`` (of one session row) and then return the row's

@@ -97,11 +97,16 @@ class MysqlDialect(Dialect):
         table: sa.Table,
         values: dict[str, Any],
         key: list[sa.Column[Any]],
-        returning: sa.Column[Any],
+        returning: sa.Column[Any] | None = None,
     ) -> sa.ClauseElement:
+        insert = mysql.insert(table).values(values)
+        if returning is None:
+            # Setting a key column to itself leaves the row as it is, with no warning, and
+            # needs no RETURNING (which MySQL 8 lacks: google-adk's own databases may be there).
+            return insert.on_duplicate_key_update({key[0].name: key[0]})
         # IGNORE turns only errors that strict mode raises into warnings; every value is
         # checked before it gets here, so a row left out is one whose key exists.
-        return mysql.insert(table).values(values).prefix_with("IGNORE").returning(returning)
+        return insert.prefix_with("IGNORE").returning(returning)
 
     def bump_session(self, update: sa.Update) -> tuple[sa.ClauseElement, ...]:
         # No UPDATE … RETURNING: read the revision back in the same transaction, only if the

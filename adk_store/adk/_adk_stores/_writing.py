@@ -102,7 +102,7 @@ class _Statements:
             values = _state_params(table, dialect)
             self.insert_state[table.name] = dialect.compile(sa.insert(table).values(values))
             self.insert_empty_state[table.name] = dialect.compile(
-                dialect.insert_unless_exists(table, values, key, returning=key[0])
+                dialect.insert_unless_exists(table, values, key)
             )
 
 
