@@ -95,6 +95,26 @@ class MysqlLocation:
 
 DatabaseLocation = SqliteLocation | PostgresLocation | MysqlLocation
 
+_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "postgres": "asyncpg"}
+"""The one driver adk-store runs each database on, where the URL may name it (MariaDB's and
+MySQL's URLs must: see :func:`_mysql_location`)."""
+
+
+def with_own_driver(url: str) -> str:
+    """``url`` naming the driver adk-store reaches its database with, whichever driver it
+    named: another application's SQLAlchemy URL (``postgresql+psycopg2://…``,
+    ``mysql+pymysql://…``) names the same database.
+
+    >>> with_own_driver("mysql+pymysql://app@db/adk")
+    'mysql+asyncmy://app@db/adk'
+    """
+    scheme, separator, rest = url.partition(":")
+    family = scheme.partition("+")[0].lower()
+    drivers = {**_DRIVERS, "mysql": "asyncmy", "mariadb": "asyncmy"}
+    if not separator or family not in drivers:
+        return url
+    return f"{'mysql' if family == 'mariadb' else family}+{drivers[family]}:{rest}"
+
 
 def parse_location(url: str) -> DatabaseLocation:
     """The database ``url`` names; refuses a URL whose reading would be ambiguous.
@@ -103,7 +123,12 @@ def parse_location(url: str) -> DatabaseLocation:
     '/var/lib/app/sessions.db'
     """
     scheme, separator, rest = url.partition(":")
-    family = scheme.split("+", 1)[0].lower()
+    family, _, driver = scheme.lower().partition("+")
+    if separator and driver and driver != _DRIVERS.get(family, driver):
+        raise InvalidArgumentError(
+            f"{scheme!r}: adk-store reaches {family} through {_DRIVERS[family]}; write the URL "
+            f"as {family}+{_DRIVERS[family]}://… or {family}://…"
+        )
     if family in {"postgresql", "postgres"} and separator:
         parts = urlsplit(url)
         if parts.fragment or url.endswith("#"):

@@ -125,6 +125,18 @@ def test_postgresql_parameters_the_connection_honours_are_accepted() -> None:
     assert dialect_for(url, SqliteOptions()).name == "postgresql"
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+aiopg://app@db/app", "postgres+psycopg://app@db/app", "sqlite+pysqlite:///a.db"],
+)
+def test_a_driver_adk_store_does_not_run_on_is_refused_by_name(url: str) -> None:
+    # Not a ModuleNotFoundError from inside the connection library: one line naming both.
+    with pytest.raises(InvalidArgumentError, match=r"asyncpg|aiosqlite") as refused:
+        SessionService(url)
+
+    assert url.partition(":")[0] in str(refused.value)
+
+
 def test_an_unknown_scheme_is_still_an_adk_store_error() -> None:
     with pytest.raises(AdkStoreError, match="unsupported database URL scheme 'oracle'"):
         _locations.parse_location("oracle://u@h/db")

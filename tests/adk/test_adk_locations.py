@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
+from adk_store.adk._adk_stores._database import location_url
+
 from ..cli._run import adk_store_command
 from . import _adk_sources as sources
 
@@ -74,3 +76,16 @@ def test_import_adk_from_a_bare_hash_is_refused_and_opens_nothing(
     assert finished.returncode == 2
     assert "%23" in finished.stderr
     assert _database_files(tmp_path) == {"a#b?.db"}
+
+
+@pytest.mark.parametrize(
+    ("given", "read_with"),
+    [
+        ("postgresql+psycopg2://app@db/adk", "postgresql+asyncpg://app@db/adk"),
+        ("mysql+pymysql://app@db/adk", "mysql+asyncmy://app@db/adk"),
+        ("mariadb+mariadbconnector://app@db/adk", "mysql+asyncmy://app@db/adk"),
+        ("sqlite:///adk.db", "sqlite+aiosqlite:///adk.db"),
+    ],
+)
+def test_google_adks_own_url_is_read_with_adk_stores_driver(given: str, read_with: str) -> None:
+    assert location_url(given) == read_with

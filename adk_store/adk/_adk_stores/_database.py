@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from ... import AdkStoreError, DatabaseError, InvalidArgumentError
 from ..._lifecycle import Lifecycle
-from ..._locations import sqlite_url
+from ..._locations import sqlite_url, with_own_driver
 from ..._runtime import Connection, ConnectionPool, Connector, PoolLayout, write_transaction
 from ...dialects import Dialect, SqliteOptions, dialect_for
 from .._uri import hide_password
@@ -34,14 +34,16 @@ _UNSUPPORTED = (
 
 
 def location_url(location: str) -> str:
-    """The database URL of ``location``: a URL as given, a plain path as its SQLite file's.
+    """The database URL of ``location``: a URL as given (google-adk's own, with whichever
+    driver its SQLAlchemy engine uses: adk-store reads it with its own), a plain path as its
+    SQLite file's.
 
     A URL is read as the service reads it (see :mod:`adk_store._locations`: ``a%23b.db`` is
     the file ``a#b.db``); a plain path is the file name as written (``~`` expanded), so
     ``sessions.db`` is ``sqlite+aiosqlite:///`` and the absolute path of that file.
     """
     if "://" in location:
-        return location
+        return with_own_driver(location)
     return sqlite_url(Path(location).expanduser().resolve())
 
 
