@@ -70,9 +70,10 @@ class _OtherDatabaseSetup:
     """How the connector opens another application's database: one held connection, set up
     by the dialect's members for other applications' tables."""
 
-    pool_layout = PoolLayout()
-
     def __init__(self, dialect: Dialect, options: dict[str, Any], *, read_only: bool):
+        # One connection, held; over a network, its shielded waits (a COMMIT) are bounded and
+        # a failed connection aborted, as for adk-store's own database there.
+        self.pool_layout = PoolLayout(over_network=dialect.pool_layout.over_network)
         self.name = dialect.name
         self._dialect = dialect
         self._options = options
