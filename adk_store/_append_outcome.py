@@ -1,13 +1,17 @@
-"""An append on a writer connection, and its outcome found out when its reply was lost.
+"""Writes whose reply was lost: an append, a create or a delete on a writer connection, and
+its outcome found out on a new connection when the old one failed after the write was sent.
 
-:func:`store_append` runs :func:`~adk_store._append.write_append` on a writer connection of
-the pool. When the connection fails after the append was sent (PostgreSQL may have committed
-it, its reply lost), it finds out on a new connection, once the old server process is gone,
-whether the event is stored: if it is, the append succeeded; if that cannot be found out,
-:class:`OutcomeUnknownError`.
+:func:`sent_once` runs a write on a writer connection of the pool. When the connection fails
+after the write was sent (PostgreSQL or MariaDB may have committed it, its reply lost), it
+waits until the old server process is gone (until then the write may still commit) and looks
+the write up on a new connection: found, the write succeeded; not found, the failure is the
+whole truth; not to be found out in time, :class:`OutcomeUnknownError`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import anyio
 
@@ -17,48 +21,81 @@ from ._runtime import Connection, ConnectionPool
 from ._store import Store
 from ._telemetry import logger
 
+T = TypeVar("T")
 
-async def store_append(
-    pool: ConnectionPool, append: PreparedAppend, store: Store, *, find_out_within: float
-) -> AppendOutcome:
-    """:func:`write_append` on a writer connection; if that connection fails once the append
-    was sent, find out (for up to ``find_out_within`` seconds) whether it was committed.
 
-    Raises the failure itself when the append is known not to be stored, and
-    :class:`OutcomeUnknownError` when that could not be found out.
+async def sent_once(
+    pool: ConnectionPool,
+    store: Store,
+    write: Callable[[Connection], Awaitable[T]],
+    look_up: Callable[[Connection], Awaitable[T | None]],
+    unknown: Callable[[str], OutcomeUnknownError],
+    *,
+    find_out_within: float,
+) -> T:
+    """``write`` on a writer connection; if that connection fails once the write was sent,
+    what ``look_up`` finds on a new connection (for up to ``find_out_within`` seconds).
+
+    ``look_up`` returns what ``write`` would have returned if the write is stored, ``None``
+    if it is not (then the failure is raised), or raises :class:`OutcomeUnknownError`; when
+    the database cannot be asked in time, ``unknown(reason)`` is raised.
     """
     server_process = None
     try:
         async with pool.writer() as connection:
             server_process = connection.server_process
-            return await write_append(connection, append, store)
+            return await write(connection)
     except AdkStoreError:
         raise
     except Exception as failure:
         if server_process is None or not store.dialect.outcome_unknown(failure):
             raise
-        logger.debug("append failed after it was sent (%r); looking it up", failure)
-        return await _find_out(pool, append, store, server_process, failure, find_out_within)
+        logger.debug("a write failed after it was sent (%r); looking it up", failure)
+        return await _find_out(
+            pool, store, server_process, failure, find_out_within, look_up, unknown
+        )
+
+
+async def store_append(
+    pool: ConnectionPool, append: PreparedAppend, store: Store, *, find_out_within: float
+) -> AppendOutcome:
+    """:func:`write_append` on a writer connection, found out as :func:`sent_once` says.
+
+    Raises the failure itself when the append is known not to be stored, and
+    :class:`OutcomeUnknownError` when that could not be found out.
+    """
+
+    async def write(connection: Connection) -> AppendOutcome:
+        return await write_append(connection, append, store)
+
+    async def look_up(connection: Connection) -> AppendOutcome | None:
+        return await _stored_outcome(connection, append, store)
+
+    def unknown(reason: str) -> OutcomeUnknownError:
+        return OutcomeUnknownError(*append.names, event_id=append.event_id, reason=reason)
+
+    return await sent_once(pool, store, write, look_up, unknown, find_out_within=find_out_within)
 
 
 async def _find_out(
     pool: ConnectionPool,
-    append: PreparedAppend,
     store: Store,
     server_process: int,
     failure: Exception,
     within: float,
-) -> AppendOutcome:
-    """Look the append up on a new connection, trying again until ``within`` runs out."""
+    look_up: Callable[[Connection], Awaitable[T | None]],
+    unknown: Callable[[str], OutcomeUnknownError],
+) -> T:
+    """Look the write up on a new connection, trying again until ``within`` runs out."""
     last_error: Exception = failure
     delay = 0.05
     with anyio.move_on_after(within):
         while True:
             try:
                 async with pool.writer() as connection:
-                    # Until the old server process is gone, the append may still commit.
+                    # Until the old server process is gone, the write may still commit.
                     await store.dialect.end_server_process(connection, server_process)
-                    outcome = await _stored_outcome(connection, append, store)
+                    outcome = await look_up(connection)
             except AdkStoreError:
                 raise
             except Exception as error:
@@ -69,13 +106,9 @@ async def _find_out(
             if outcome is None:
                 raise failure  # looked up: not stored, so the failure is the whole truth
             return outcome
-    raise OutcomeUnknownError(
-        *append.names,
-        event_id=append.event_id,
-        reason=(
-            f"the connection failed after it was sent ({_describe(failure)}) and the "
-            f"database could not be asked within {within:g} s ({_describe(last_error)})"
-        ),
+    raise unknown(
+        f"the connection failed after it was sent ({_describe(failure)}) and the "
+        f"database could not be asked within {within:g} s ({_describe(last_error)})"
     ) from failure
 
 

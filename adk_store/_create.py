@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._append import merge_shared_state
-from ._codec import RowCodec, SharedStateJson
-from ._errors import SessionExistsError
+from ._append_outcome import sent_once
+from ._codec import RowCodec, SharedStateJson, revision_from_row
+from ._errors import OutcomeUnknownError, SessionExistsError
 from ._models import JsonDict, Session
 from ._runtime import Connection, ConnectionPool, run_to_completion
 from ._state import merge_scopes, split_state_delta
 from ._store import Store
+from ._telemetry import logger
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,11 @@ class PreparedCreate:
     session_json: str
     shared: SharedStateJson
     now: float
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        """App name, user id and session id, for messages."""
+        return self.key["app_name"], self.key["user_id"], self.key["session_id"]
 
     def session(self, app_state: JsonDict, user_state: JsonDict) -> Session:
         """The session as created, with the app and user state stored after it."""
@@ -58,28 +65,72 @@ def prepare_create(
     return PreparedCreate(key, scoped.session_state, session_json, shared, now)
 
 
-async def write_create(pool: ConnectionPool, create: PreparedCreate, store: Store) -> Any:
+async def write_create(
+    pool: ConnectionPool, create: PreparedCreate, store: Store, *, find_out_within: float
+) -> Any:
     """Store the session and merge its shared state; the ``Statements.select_scopes`` row
-    after it. A session stored under the key already raises :class:`SessionExistsError`."""
-    sql = store.statements
-    async with pool.writer() as connection:
-        if sql.one_statement_create is not None:
+    after it. A session stored under the key already raises :class:`SessionExistsError`.
+
+    When the connection fails after the create was sent, the session is looked up on a new
+    connection (see :func:`~adk_store._append_outcome.sent_once`)."""
+
+    async def write(connection: Connection) -> Any:
+        if store.statements.one_statement_create is not None:
             return await _create_in_one_statement(connection, create, store)
         async with store.write_transaction(connection):
-            try:
-                await connection.execute(
-                    sql.insert_session,
-                    {**create.key, "session_state": create.session_json, "now": create.now},
-                )
-            except Exception as error:
-                raise _exists(error, create, store) from None
-            await merge_shared_state(connection, store, create.key, create.shared, create.now)
-            row = await connection.fetch_one(
-                sql.select_scopes,
-                {"app_name": create.key["app_name"], "user_id": create.key["user_id"]},
-            )
-            assert row is not None
-            return row
+            return await _create_in_transaction(connection, create, store)
+
+    async def look_up(connection: Connection) -> Any:
+        return await _created(connection, create, store)
+
+    def unknown(reason: str) -> OutcomeUnknownError:
+        return OutcomeUnknownError(*create.names, event_id=None, reason=reason)
+
+    return await sent_once(pool, store, write, look_up, unknown, find_out_within=find_out_within)
+
+
+async def _create_in_transaction(
+    connection: Connection, create: PreparedCreate, store: Store
+) -> Any:
+    sql = store.statements
+    try:
+        await connection.execute(
+            sql.insert_session,
+            {**create.key, "session_state": create.session_json, "now": create.now},
+        )
+    except Exception as error:
+        raise _exists(error, create, store) from None
+    await merge_shared_state(connection, store, create.key, create.shared, create.now)
+    return await _scopes(connection, create, store)
+
+
+async def _scopes(connection: Connection, create: PreparedCreate, store: Store) -> Any:
+    row = await connection.fetch_one(
+        store.statements.select_scopes,
+        {"app_name": create.key["app_name"], "user_id": create.key["user_id"]},
+    )
+    assert row is not None
+    return row
+
+
+async def _created(connection: Connection, create: PreparedCreate, store: Store) -> Any | None:
+    """What a successful create would have returned, if this create's session is stored;
+    ``None`` if no session is stored under its key."""
+    row = await connection.fetch_one(store.statements.select_revision, create.key)
+    if row is None:
+        return None
+    _, create_time = revision_from_row(row)
+    if create_time != create.now:
+        # Another caller's session: this create failed on it, or was committed and then
+        # deleted before the other was created.
+        raise OutcomeUnknownError(
+            *create.names,
+            event_id=None,
+            reason="the connection failed after it was sent, and another session was created "
+            "under its key since",
+        )
+    logger.debug("a failed create was committed after all")
+    return await _scopes(connection, create, store)
 
 
 async def _create_in_one_statement(

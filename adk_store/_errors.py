@@ -146,11 +146,13 @@ class OutcomeUnknownError(DatabaseError):
     """A write was sent, the connection failed before its reply, and adk-store could not
     find out afterwards whether the database committed it.
 
-    Raised by ``append_event`` on PostgreSQL: the append is either stored whole or not at
-    all, and the caller's ``Session`` was left as it was. To find out, read the session
-    with ``get_session`` once the database answers again: an append was stored if the event
-    with ``event_id`` is among its events (appending it again raises
-    :class:`EventExistsError`, or :class:`StaleSessionError` through the old ``Session``).
+    Raised on PostgreSQL and MariaDB by ``append_event``, ``create_session`` and
+    ``delete_session``: the write is either stored whole or not at all, and the caller's
+    ``Session`` was left as it was. To find out, read the session with ``get_session`` once
+    the database answers again: an append was stored if the event with ``event_id`` is among
+    its events (appending it again raises :class:`EventExistsError`, or
+    :class:`StaleSessionError` through the old ``Session``); a create, if the session is
+    there; a delete, if it is not (deleting again is harmless).
     """
 
     def __init__(
@@ -161,9 +163,13 @@ class OutcomeUnknownError(DatabaseError):
         *,
         event_id: str | None,
         reason: str,
+        deleting: bool = False,
     ) -> None:
         where = f"session {session_id!r} of user {user_id!r} in app {app_name!r}"
-        if event_id is None:
+        if deleting:
+            what = f"deleting {where}"
+            how = "read it with get_session() once the database answers again"
+        elif event_id is None:
             what = f"creating {where}"
             how = "read it with get_session() once the database answers again"
         else:

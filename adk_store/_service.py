@@ -15,6 +15,7 @@ from . import _migrations
 from ._append import bring_up_to_date, prepare_append
 from ._append_outcome import store_append
 from ._create import prepare_create, write_create
+from ._delete import write_delete
 from ._lifecycle import Lifecycle
 from ._models import (
     Event,
@@ -72,11 +73,11 @@ class SessionService(Lifecycle, StoreOperations):
       port and this timeout. For the application's own ``Database``, its own ``timeout=``
       option applies (asyncpg's default is 60 s), with twice ``connect_timeout`` as a backstop
       for connecting it.
-    * ``write_timeout``: on PostgreSQL, seconds a write that was sent may wait for the server
-      (10 by default) while it is shielded from the caller's cancellation, and ``close()``
-      for calls in progress. A server that does not answer in time (a silent network) gets
-      its connection dropped; an append then finds out on a new connection, for up to
-      ``connect_timeout``, whether it was committed, and raises
+    * ``write_timeout``: on PostgreSQL and MariaDB, seconds a write that was sent may wait
+      for the server (10 by default) while it is shielded from the caller's cancellation, and
+      ``close()`` for calls in progress. A server that does not answer in time (a silent
+      network) gets its connection dropped; an append, create or delete then finds out on a
+      new connection, for up to ``connect_timeout``, whether it was committed, and raises
       :class:`OutcomeUnknownError` if it cannot.
     * ``allow_stale_appends``: the default for ``append_event(..., allow_stale=)``.
     * ``sqlite_busy_timeout``: seconds a SQLite writer waits for another process's write lock.
@@ -185,7 +186,7 @@ class SessionService(Lifecycle, StoreOperations):
         prepared = prepare_create(key, state, store.codec)
 
         async def create(pool: ConnectionPool) -> Any:
-            return await write_create(pool, prepared, store)
+            return await write_create(pool, prepared, store, find_out_within=self._connect_timeout)
 
         row = await store.connector.call("create_session", create, app_name=app_name)
         return prepared.session(*store.codec.scopes_from_row(row))
@@ -282,9 +283,7 @@ class SessionService(Lifecycle, StoreOperations):
         store = self._store
 
         async def delete(pool: ConnectionPool) -> None:
-            async with pool.writer() as connection, store.write_transaction(connection):
-                await connection.execute(store.statements.delete_events, key)
-                await connection.execute(store.statements.delete_session, key)
+            await write_delete(pool, key, store, find_out_within=self._connect_timeout)
 
         await store.connector.call("delete_session", delete, app_name=app_name)
 

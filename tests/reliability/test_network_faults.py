@@ -1,7 +1,9 @@
-"""Network faults between the service and PostgreSQL, through a proxy on 127.0.0.1.
+"""Network faults between the service and PostgreSQL (and MariaDB), through a proxy on
+127.0.0.1.
 
-A reply lost after the server committed an append: the service finds out on a new connection
-that the event is stored, and reports success with the caller's session up to date; when it
+A reply lost after the server committed an append, a create or a delete: the service finds
+out on a new connection that it is stored, and reports success (an append with the caller's
+session up to date); when it
 cannot find out, it raises :class:`OutcomeUnknownError`, never an error that says nothing was
 written. A network that falls silent (the sockets stay open) holds no append, no deadline and
 no ``close()`` longer than ``write_timeout`` and ``connect_timeout``. A server that is down
@@ -199,3 +201,75 @@ async def test_a_database_that_is_down_is_one_warning_not_a_traceback_every_few_
     assert len(ours) == 2, ours
     assert ours[0].startswith("cannot open a database connection")
     assert ours[1].startswith("a database connection opened again")
+
+
+OTHER = {**KEY, "session_id": "warm-up"}
+"""A session created and deleted first, so that the statements under test have been sent on
+the held connection once already (the next one is a single request and reply)."""
+
+
+def _drop_the_reply_that_commits(proxy: Proxy, db_url: str) -> None:
+    """Drop the reply to the statement that commits a create or a delete: PostgreSQL creates
+    in one statement and delete's ``COMMIT`` is a simple query (text, then NUL); MariaDB
+    sends ``COMMIT`` as a query command (byte 3, then the text)."""
+    if db_url.startswith("postgresql"):
+        proxy.drop_next_reply(after=b"COMMIT\x00")
+    else:
+        proxy.drop_next_reply(after=b"\x03COMMIT")
+
+
+def _drop_the_create_reply(proxy: Proxy, db_url: str) -> None:
+    if db_url.startswith("postgresql"):
+        proxy.drop_next_reply()  # one statement, its own transaction
+    else:
+        _drop_the_reply_that_commits(proxy, db_url)
+
+
+@pytest.mark.databases("postgresql", "mysql")
+async def test_a_create_whose_reply_was_lost_returns_the_session_it_stored(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True) as service:
+        await service.create_session(**OTHER)
+
+        _drop_the_create_reply(proxy, db_url)
+        created = await service.create_session(**KEY, state={"n": 1, "app:a": 2})
+
+        assert proxy.replies_dropped == 1
+        assert created.state == {"n": 1, "app:a": 2}
+        assert created.revision == 0
+        stored = await service.get_session(**KEY)
+        assert stored is not None
+        assert (stored.state, stored.create_time) == (created.state, created.create_time)
+        await service.append_event(created, Event(author="user"))
+
+
+@pytest.mark.databases("postgresql", "mysql")
+async def test_a_create_whose_outcome_cannot_be_found_out_raises_outcome_unknown(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True, **SHORT) as service:
+        await service.create_session(**OTHER)
+
+        _drop_the_create_reply(proxy, db_url)
+        proxy.refuse()
+        with anyio.fail_after(10), pytest.raises(adk_store.OutcomeUnknownError) as raised:
+            await service.create_session(**KEY)
+        proxy.heal()
+
+        assert "creating session 'net-session'" in str(raised.value)
+        assert "get_session()" in str(raised.value)
+
+
+@pytest.mark.databases("postgresql", "mysql")
+async def test_a_delete_whose_commit_reply_was_lost_succeeds(db_url: str, proxy: Proxy) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True) as service:
+        await _session_with_one_event(service)
+        await service.create_session(**OTHER)
+        await service.delete_session(**OTHER)
+
+        _drop_the_reply_that_commits(proxy, db_url)
+        await service.delete_session(**KEY)
+
+        assert proxy.replies_dropped == 1
+        assert await service.get_session(**KEY) is None
