@@ -32,13 +32,16 @@ async def sent_once(
     unknown: Callable[[str], OutcomeUnknownError],
     *,
     find_out_within: float,
+    committing: Callable[[], bool] = lambda: True,
 ) -> T:
     """``write`` on a writer connection; if that connection fails once the write was sent,
     what ``look_up`` finds on a new connection (for up to ``find_out_within`` seconds).
 
     ``look_up`` returns what ``write`` would have returned if the write is stored, ``None``
     if it is not (then the failure is raised), or raises :class:`OutcomeUnknownError`; when
-    the database cannot be asked in time, ``unknown(reason)`` is raised.
+    the database cannot be asked in time, ``unknown(reason)`` is raised. ``committing`` says
+    whether the statement that commits had been reached when the write failed (a write in a
+    transaction that failed before its ``COMMIT`` committed nothing).
     """
     server_process = None
     try:
@@ -48,7 +51,11 @@ async def sent_once(
     except AdkStoreError:
         raise
     except Exception as failure:
-        if server_process is None or not store.dialect.outcome_unknown(failure):
+        if (
+            server_process is None
+            or not committing()
+            or not store.dialect.outcome_unknown(failure)
+        ):
             raise
         logger.debug("a write failed after it was sent (%r); looking it up", failure)
         return await _find_out(
@@ -93,12 +100,20 @@ async def _find_out(
         while True:
             try:
                 async with pool.writer() as connection:
+                    if connection.server_process == server_process:
+                        # The same connection again (the one connection of an application's
+                        # force_rollback Database): the write ran in a savepoint, rolled
+                        # back or not there at all, and ending its server would end the
+                        # application's connection.
+                        raise failure
                     # Until the old server process is gone, the write may still commit.
                     await store.dialect.end_server_process(connection, server_process)
                     outcome = await look_up(connection)
-            except AdkStoreError:
+            except OutcomeUnknownError:
                 raise
             except Exception as error:
+                if error is failure:
+                    raise
                 last_error = error
                 await anyio.sleep(delay)
                 delay = min(2 * delay, 1.0)

@@ -73,12 +73,17 @@ async def write_create(
 
     When the connection fails after the create was sent, the session is looked up on a new
     connection (see :func:`~adk_store._append_outcome.sent_once`)."""
+    committing = False
 
     async def write(connection: Connection) -> Any:
+        nonlocal committing
         if store.statements.one_statement_create is not None:
+            committing = True  # the one statement commits on its own
             return await _create_in_one_statement(connection, create, store)
         async with store.write_transaction(connection):
-            return await _create_in_transaction(connection, create, store)
+            row = await _create_in_transaction(connection, create, store)
+            committing = True
+        return row
 
     async def look_up(connection: Connection) -> Any:
         return await _created(connection, create, store)
@@ -86,7 +91,15 @@ async def write_create(
     def unknown(reason: str) -> OutcomeUnknownError:
         return OutcomeUnknownError(*create.names, event_id=None, reason=reason)
 
-    return await sent_once(pool, store, write, look_up, unknown, find_out_within=find_out_within)
+    return await sent_once(
+        pool,
+        store,
+        write,
+        look_up,
+        unknown,
+        find_out_within=find_out_within,
+        committing=lambda: committing,
+    )
 
 
 async def _create_in_transaction(
@@ -115,10 +128,18 @@ async def _scopes(connection: Connection, create: PreparedCreate, store: Store) 
 
 async def _created(connection: Connection, create: PreparedCreate, store: Store) -> Any | None:
     """What a successful create would have returned, if this create's session is stored;
-    ``None`` if no session is stored under its key."""
+    ``None`` if it is not, and nothing else of it could be either."""
     row = await connection.fetch_one(store.statements.select_revision, create.key)
     if row is None:
-        return None
+        if create.shared.app_json is None and create.shared.user_json is None:
+            # Not stored; or stored and deleted since, which leaves the same data behind.
+            return None
+        reason = "the connection failed after it was sent, and its session is not stored"
+        raise OutcomeUnknownError(
+            *create.names,
+            event_id=None,
+            reason=f"{reason} (its app: and user: state may have been, if it was deleted since)",
+        )
     _, create_time = revision_from_row(row)
     if create_time != create.now:
         # Another caller's session: this create failed on it, or was committed and then

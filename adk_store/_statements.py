@@ -165,7 +165,10 @@ class Statements:
         )
 
         self.insert_session = self._sql(insert_session(bound))
-        self.delete_session = self._sql(sa.delete(sessions).where(session_key(sessions)))
+        self.delete_session = self._sql(
+            sa.delete(sessions).where(session_key(sessions)).returning(sessions.c.create_time)
+        )
+        """Returns the create time of the session it deleted (no row: there was none)."""
         self.delete_events = self._sql(sa.delete(events).where(session_key(events, "session_id")))
         """Run before ``delete_session``: the foreign key's cascade does the same, except where
         SQLite cannot turn foreign keys on (inside a ``force_rollback`` Database)."""

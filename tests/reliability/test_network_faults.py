@@ -273,3 +273,31 @@ async def test_a_delete_whose_commit_reply_was_lost_succeeds(db_url: str, proxy:
 
         assert proxy.replies_dropped == 1
         assert await service.get_session(**KEY) is None
+
+
+@pytest.mark.databases("postgresql", "mysql")
+async def test_a_lost_delete_succeeds_though_another_caller_created_the_session_again(
+    db_url: str, proxy: Proxy
+) -> None:
+    service = SessionService(proxy.url(db_url), create_schema=True, pool_size=1)
+    async with service, SessionService(db_url) as direct:
+        await _session_with_one_event(service)
+        await service.create_session(**OTHER)
+        await service.delete_session(**OTHER)
+
+        async def create_again_then_heal() -> None:
+            await anyio.sleep(0.3)
+            await direct.create_session(**KEY)
+            proxy.heal()
+
+        _drop_the_reply_that_commits(proxy, db_url)
+        proxy.refuse()  # the look-up waits until the other caller has created it again
+        async with anyio.create_task_group() as group:
+            group.start_soon(create_again_then_heal)
+            with anyio.fail_after(10):
+                await service.delete_session(**KEY)
+
+        assert proxy.replies_dropped == 1
+        stored = await direct.get_session(**KEY)
+        assert stored is not None
+        assert stored.events == []  # the other caller's session, not the one deleted

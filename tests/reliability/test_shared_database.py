@@ -9,13 +9,14 @@ pool (PostgreSQL) with adk-store, and may be a test fixture with ``force_rollbac
 from __future__ import annotations
 
 import anyio
+import asyncpg
 import databases
 import pytest
 
 import adk_store
 from adk_store import Event, EventActions
 
-from .._db import TABLES, raw_fetch, raw_script
+from .._db import TABLES, asyncpg_dsn, raw_fetch, raw_script
 
 pytestmark = [pytest.mark.reliability, pytest.mark.parametrize("anyio_backend", ["asyncio"])]
 
@@ -149,3 +150,35 @@ async def test_a_force_rollback_database_keeps_everything_in_its_outer_transacti
         await database.disconnect()
     for table in (*TABLES, "app_notes"):
         assert await raw_fetch(db_url, f"SELECT * FROM {table}") == [], f"{table} kept rows"
+
+
+@pytest.mark.databases("postgresql")
+async def test_a_write_that_times_out_in_a_force_rollback_database_leaves_it_usable(
+    db_url: str,
+) -> None:
+    """A write whose outcome would be looked up on a new connection elsewhere: here the one
+    connection is the application's, and the write ran in a savepoint; ending its server
+    process to look the write up would end the application's connection."""
+    async with adk_store.SessionService(db_url, create_schema=True) as service:
+        await service.create_session(
+            app_name=APP, user_id=USER, session_id="first", state={"app:n": 1}
+        )
+    blocker = await asyncpg.connect(asyncpg_dsn(db_url))
+    database = databases.Database(db_url, force_rollback=True)
+    await database.connect()
+    try:
+        await blocker.execute("BEGIN")
+        await blocker.execute("SELECT * FROM adk_app_states FOR UPDATE")
+        service = adk_store.SessionService(database, write_timeout=0.5)
+        with anyio.fail_after(HANG_GUARD), pytest.raises(adk_store.DatabaseError) as raised:
+            await service.create_session(app_name=APP, user_id=USER, state={"app:n": 2})
+        assert not isinstance(raised.value, adk_store.OutcomeUnknownError)
+        await blocker.execute("ROLLBACK")
+
+        assert await database.fetch_val("SELECT 1") == 1
+        created = await service.create_session(app_name=APP, user_id=USER, session_id="next")
+        assert created.id == "next"
+        await service.close()
+    finally:
+        await blocker.close()
+        await database.disconnect()
