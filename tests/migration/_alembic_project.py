@@ -108,4 +108,6 @@ def app_url(store_url: str, template: str) -> str:
         return store_url
     if store_url.startswith("sqlite+aiosqlite:"):
         return store_url.replace("sqlite+aiosqlite:", "sqlite:", 1)
+    if store_url.startswith("mysql+asyncmy:"):
+        return store_url.replace("mysql+asyncmy:", "mysql+pymysql:", 1)
     return store_url.replace("postgresql+asyncpg:", "postgresql+psycopg:", 1)

@@ -32,12 +32,12 @@ CASES = [
             "postgresql", "generic", id="postgresql-generic", marks=pytest.mark.postgresql
         ),
         pytest.param("postgresql", "async", id="postgresql-async", marks=pytest.mark.postgresql),
+        pytest.param("mysql", "generic", id="mysql-generic", marks=pytest.mark.mysql),
         pytest.param("mysql", "async", id="mysql-async", marks=pytest.mark.mysql),
     )
     if case.values[0] in DATABASES
 ]
-"""Each database the run covers, with both templates; MariaDB with the async one (the tests
-install no sync MariaDB driver)."""
+"""Each database the run covers, with both templates."""
 
 
 def run_block(title: str, folder: Path, template: str) -> None:
