@@ -146,13 +146,13 @@ class OutcomeUnknownError(DatabaseError):
     """A write was sent, the connection failed before its reply, and adk-store could not
     find out afterwards whether the database committed it.
 
-    Raised on PostgreSQL and MariaDB by ``append_event``, ``create_session`` and
-    ``delete_session``: the write is either stored whole or not at all, and the caller's
-    ``Session`` was left as it was. To find out, read the session with ``get_session`` once
-    the database answers again: an append was stored if the event with ``event_id`` is among
-    its events (appending it again raises :class:`EventExistsError`, or
-    :class:`StaleSessionError` through the old ``Session``); a create, if the session is
-    there; a delete, if it is not (deleting again is harmless).
+    Raised on PostgreSQL and MariaDB by ``append_event``, ``create_session``,
+    ``delete_session`` and ``import_session``: the write is either stored whole or not at
+    all, and the caller's ``Session`` was left as it was. To find out, read the session with
+    ``get_session`` once the database answers again: an append was stored if the event with
+    ``event_id`` is among its events (appending it again raises :class:`EventExistsError`,
+    or :class:`StaleSessionError` through the old ``Session``); a create or an import, if
+    the session is there; a delete, if it is not (deleting again is harmless).
     """
 
     def __init__(

@@ -10,10 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._codec import RowCodec
-from ._errors import EventExistsError, InvalidArgumentError, SessionExistsError
+from ._append_outcome import sent_once
+from ._codec import RowCodec, revision_from_row
+from ._errors import (
+    EventExistsError,
+    InvalidArgumentError,
+    OutcomeUnknownError,
+    SessionExistsError,
+)
 from ._records import AppStateRecord, SessionRecord, UserStateRecord
-from ._runtime import Connection
+from ._runtime import Connection, ConnectionPool
 from ._state import check_state_values
 from ._store import Store
 from ._validate import check_seconds
@@ -96,6 +102,53 @@ async def write_session_import(
         await store.dialect.insert_rows(
             connection, store.statements.insert_event, prepared.event_values
         )
+
+
+async def store_session_import(
+    pool: ConnectionPool, prepared: SessionImport, store: Store
+) -> None:
+    """:func:`write_session_import` in a write transaction on a writer connection; when the
+    connection fails after its ``COMMIT`` was sent, the session is looked up on a new one
+    (see :func:`~adk_store._append_outcome.sent_once`): stored with the recorded create time,
+    the import succeeded."""
+    values = prepared.session_values
+    names = values["app_name"], values["user_id"], values["session_id"]
+    key = {"app_name": names[0], "user_id": names[1], "session_id": names[2]}
+    committing = False
+
+    async def write(connection: Connection) -> bool:
+        nonlocal committing
+        async with store.write_transaction(connection):
+            await write_session_import(connection, prepared, store)
+            committing = True
+        return True
+
+    async def look_up(connection: Connection) -> bool | None:
+        row = await connection.fetch_one(store.statements.select_revision, key)
+        if row is None:
+            return None  # not stored (or stored and deleted since, which leaves nothing)
+        _, create_time = revision_from_row(row)
+        if create_time != values["create_time"]:
+            raise OutcomeUnknownError(*names, event_id=None, reason=_replaced)
+        return True
+
+    def unknown(reason: str) -> OutcomeUnknownError:
+        return OutcomeUnknownError(*names, event_id=None, reason=reason)
+
+    await sent_once(
+        pool,
+        store,
+        write,
+        look_up,
+        unknown,
+        find_out_within=store.find_out_within,
+        committing=lambda: committing,
+    )
+
+
+_replaced = (
+    "the connection failed after it was sent, and another session was created under its key since"
+)
 
 
 def _where(record: SessionRecord) -> str:

@@ -128,7 +128,7 @@ class SessionService(Lifecycle, StoreOperations):
             write_timeout=write_timeout,
             on_open=self._open_schema,
         )
-        self._store = Store.of(connector, dialect)
+        self._store = Store.of(connector, dialect, find_out_within=connect_timeout)
 
     @property
     def store(self) -> Store:

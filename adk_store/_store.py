@@ -36,9 +36,12 @@ class Store:
     """Sessions, events and state to row values, and back."""
     memory_codec: MemoryCodec
     """Memories to row values, and back."""
+    find_out_within: float
+    """Seconds a write whose reply was lost may spend finding out, on a new connection,
+    whether it was committed (the service's ``connect_timeout``)."""
 
     @classmethod
-    def of(cls, connector: Connector, dialect: Dialect) -> Store:
+    def of(cls, connector: Connector, dialect: Dialect, *, find_out_within: float) -> Store:
         """The store of ``connector``'s database, with the statements and codecs of
         ``dialect``."""
         return cls(
@@ -48,6 +51,7 @@ class Store:
             StoreStatements(dialect),
             RowCodec(dialect),
             MemoryCodec(dialect),
+            find_out_within,
         )
 
     def write_transaction(self, connection: Connection) -> AbstractAsyncContextManager[None]:

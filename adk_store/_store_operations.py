@@ -18,7 +18,7 @@ from . import _migrations
 from ._codec import row_values
 from ._errors import InvalidArgumentError, SessionExistsError
 from ._export import ExportWalk, read_page
-from ._import import check_state_record, prepare_session_import, write_session_import
+from ._import import check_state_record, prepare_session_import, store_session_import
 from ._operations import SessionKey, StoreStatus
 from ._prune import BATCH_SIZE, delete_batch, prunable_page
 from ._records import AppStateRecord, SessionRecord, StoredRecord, UserStateRecord
@@ -132,8 +132,7 @@ class StoreOperations:
         prepared = prepare_session_import(record, store.codec)
 
         async def write(pool: ConnectionPool) -> None:
-            async with pool.writer() as connection, store.write_transaction(connection):
-                await write_session_import(connection, prepared, store)
+            await store_session_import(pool, prepared, store)
 
         try:
             await store.connector.call("import_session", write, app_name=record.app_name)

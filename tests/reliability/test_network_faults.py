@@ -301,3 +301,32 @@ async def test_a_lost_delete_succeeds_though_another_caller_created_the_session_
         stored = await direct.get_session(**KEY)
         assert stored is not None
         assert stored.events == []  # the other caller's session, not the one deleted
+
+
+@pytest.mark.databases("postgresql", "mysql")
+async def test_an_import_whose_commit_reply_was_lost_reports_it_stored(
+    db_url: str, proxy: Proxy
+) -> None:
+    async with SessionService(proxy.url(db_url), create_schema=True) as service:
+        await service.import_session(adk_store.SessionRecord(**_record_key(OTHER)))
+        record = adk_store.SessionRecord(
+            **_record_key(KEY),
+            state={"k": 1},
+            create_time=1_700_000_000.5,
+            update_time=1_700_000_001.5,
+            events=[Event(id="e1", author="user", timestamp=1_700_000_001.5)],
+        )
+
+        _drop_the_reply_that_commits(proxy, db_url)
+        assert await service.import_session(record) is True
+
+        assert proxy.replies_dropped == 1
+        stored = await service.get_session(**KEY)
+        assert stored is not None
+        assert (stored.state, stored.create_time) == ({"k": 1}, 1_700_000_000.5)
+        assert [event.id for event in stored.events] == ["e1"]
+        assert await service.import_session(record, skip_existing=True) is False
+
+
+def _record_key(key: dict[str, str]) -> dict[str, str]:
+    return {"app_name": key["app_name"], "user_id": key["user_id"], "id": key["session_id"]}
